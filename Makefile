@@ -1,0 +1,39 @@
+# Guanxi: `make demo` builds and serves a demo bank; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo serve test lint format eval bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install Guanxi with its development tools
+
+demo: install  ## generate a demo bank into ./var, load it, create demo users and serve http://127.0.0.1:8000
+	$(BIN)/guanxi demo
+
+serve: install  ## serve what ./var holds
+	$(BIN)/guanxi serve
+
+lint: install  ## ruff and the import-layer contracts
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+
+test: lint  ## the whole suite (PostgreSQL too when GUANXI_TEST_DATABASE_URL is set)
+	$(BIN)/python -m pytest
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install  ## benchmarks: generation and ingest against plain DuckDB
+	$(BIN)/python bench/generate_ingest.py
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,25 @@
+"""The ``guanxi`` command: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from guanxi.cli import db_commands, ingest_commands, serve_commands
+
+app = typer.Typer(
+    name="guanxi",
+    help="Guanxi (關係): customer relationship management for banks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_commands.app, name="db")
+app.add_typer(serve_commands.users_app, name="users")
+app.command("generate")(ingest_commands.generate)
+app.command("ingest")(ingest_commands.ingest)
+app.command("serve")(serve_commands.serve)
+app.command("demo")(serve_commands.demo)
+
+
+def run() -> None:
+    """Entry point of the console script."""
+    app()

@@ -1,0 +1,142 @@
+"""``guanxi serve``, ``guanxi demo`` and ``guanxi users``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from guanxi.cli.common import ExitCode, console, progress_bars, run_reporting_errors
+from guanxi.cli.ingest_commands import print_ingest_report, run_ingest
+from guanxi.config import get_settings
+from guanxi.db import make_engine, unit_of_work
+from guanxi.errors import Conflict
+from guanxi.migrate import upgrade
+from guanxi.security.permissions import Role
+from guanxi.security.service import SYSTEM, create_user
+
+# Demo users: one per role a bank's staff hold. Passwords are printed by `guanxi demo`; only
+# created in development, never in production.
+DEMO_USERS: tuple[tuple[str, str, Role, str], ...] = (
+    ("admin", "Demo Administrator", Role.ADMIN, "guanxi-admin"),
+    ("rm.chen", "陳經理 Chen (relationship manager)", Role.RELATIONSHIP_MANAGER, "guanxi-rm"),
+    ("agent.wong", "Wong (service agent)", Role.SERVICE_AGENT, "guanxi-agent"),
+    ("manager.li", "李行長 Li (branch manager)", Role.BRANCH_MANAGER, "guanxi-manager"),
+    ("analyst.smith", "Smith (marketing analyst)", Role.ANALYST, "guanxi-analyst"),
+    ("compliance.zhang", "張 Zhang (compliance officer)", Role.COMPLIANCE_OFFICER, "guanxi-compliance"),
+)
+
+users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Serve the web app and API."""
+    import uvicorn
+
+    from guanxi.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@users_app.command("create")
+def create_user_command(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[str, typer.Option(help=f"one of: {', '.join(r.value for r in Role)}")],
+    display_name: Annotated[str | None, typer.Option(help="name shown in the app")] = None,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Create a user who can sign in."""
+    engine = make_engine(get_settings().resolved_database_url)
+
+    def _create() -> None:
+        with unit_of_work(engine) as session:
+            create_user(
+                session=session,
+                actor=SYSTEM,
+                username=username,
+                display_name=display_name or username,
+                role=role,
+                password=password,
+            )
+
+    run_reporting_errors(_create)
+    console.print(f"user [bold]{username}[/] created with role {role}")
+
+
+def ensure_demo_users() -> None:
+    """Create the demo users that do not exist yet."""
+    engine = make_engine(get_settings().resolved_database_url)
+    for username, name, role, password in DEMO_USERS:
+        try:
+            with unit_of_work(engine) as session:
+                create_user(
+                    session=session,
+                    actor=SYSTEM,
+                    username=username,
+                    display_name=name,
+                    role=role,
+                    password=password,
+                )
+        except Conflict:
+            continue
+
+
+def demo(
+    customers: Annotated[int, typer.Option(min=100, help="customers in the demo bank")] = 5000,
+    months: Annotated[int, typer.Option(min=1, max=60, help="months of history")] = 12,
+    seed: Annotated[int, typer.Option(help="random seed")] = 42,
+    fresh: Annotated[bool, typer.Option(help="delete ./var first and build everything again")] = False,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the app when ready")] = True,
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
+) -> None:
+    """Build a demo bank (generate → ingest → users) in ./var and serve it."""
+    from guanxi.ingest.synth import generate_bank
+
+    settings = get_settings()
+    if settings.environment == "production":
+        console.print("[red]error[/]: the demo is for development machines, not production")
+        raise typer.Exit(ExitCode.BAD_INPUT)
+    if fresh and settings.var_dir.exists():
+        shutil.rmtree(settings.var_dir)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(make_engine(settings.resolved_database_url))
+    extract = settings.var_dir / "demo-extract"
+    marker = extract / ".complete"
+    if not marker.exists():
+        shutil.rmtree(extract, ignore_errors=True)
+        with progress_bars() as bars:
+            bars.start("generate demo bank", customers)
+            generate_bank(
+                customers=customers,
+                months=months,
+                seed=seed,
+                out=extract,
+                fmt="parquet",
+                on_progress=bars.advance,
+            )
+            bars.finish()
+        marker.write_text(f"customers={customers} months={months} seed={seed}\n")
+    with progress_bars() as bars:
+        report = run_reporting_errors(
+            lambda: run_ingest(Path(extract), fmt="canonical", mapping_file=None, source_system="demo", progress=bars)
+        )
+    print_ingest_report(report)
+    ensure_demo_users()
+    table = Table(title="demo users (HTTP Basic on the API)")
+    for column in ("user", "password", "role"):
+        table.add_column(column)
+    for username, _name, role, password in DEMO_USERS:
+        table.add_row(username, password, role.value)
+    console.print(table)
+    url = f"http://127.0.0.1:{port}"
+    console.print(
+        f"open [bold]{url}/[/] (start page) and [bold]{url}/docs[/] (API explorer: Authorize with a user above)"
+    )
+    if serve_after:
+        serve(port=port)

@@ -1,0 +1,63 @@
+"""Settings read from the environment (``GUANXI_`` prefix) and a ``.env`` file.
+
+Nothing here runs at import time: call :func:`get_settings` when a value is needed, so tests
+can set the environment first and clear the cache with ``get_settings.cache_clear()``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    """Guanxi's configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="GUANXI_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    var_dir: Path = Path("var")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under var_dir if unset")
+    lake_path: Path | None = Field(default=None, description="root of the Parquet lake; var_dir/lake if unset")
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    default_locale: Literal["en", "zh-Hans", "zh-Hant"] = "en"
+    default_currency: str = "CNY"
+    secret_key: str = DEFAULT_SECRET
+    pii_key: str = DEFAULT_SECRET
+    duckdb_memory_limit: str = "4GB"
+    duckdb_threads: int | None = None
+    ingest_batch_size: int = 20_000
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        """Outside development and tests, default secret keys are a misconfiguration."""
+        if self.environment == "production":
+            weak = [name for name in ("secret_key", "pii_key") if getattr(self, name) == DEFAULT_SECRET]
+            if weak:
+                names = ", ".join(f"GUANXI_{n.upper()}" for n in weak)
+                raise ValueError(f"{names} must be set to a secret value in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under ``var_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'guanxi.db').as_posix()}"
+
+    @property
+    def resolved_lake_path(self) -> Path:
+        """The lake root, defaulting to ``var_dir/lake``."""
+        return self.lake_path if self.lake_path is not None else self.var_dir / "lake"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once."""
+    return Settings()

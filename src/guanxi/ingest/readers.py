@@ -1,0 +1,183 @@
+"""Finding and opening the files of an extract, and turning read failures into clear errors.
+
+Text files are read by DuckDB with the columns taken from the header line and strict
+parsing, so a row with the wrong number of fields, an unterminated quote or bytes that are
+not in the declared encoding stops the load with the file and line named.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import glob
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from guanxi.ingest.errors import EncodingProblem, ExtractFileEmpty, MalformedFile
+from guanxi.ingest.mapping import CsvOptions
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file of the extract, inspected but not yet read."""
+
+    path: Path
+    kind: Literal["csv", "parquet"]
+    columns: tuple[str, ...]
+    csv: CsvOptions
+
+    @property
+    def name(self) -> str:
+        """The file's name as shown in messages."""
+        return self.path.name
+
+
+def sql_string(value: str) -> str:
+    """Quote ``value`` as a SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_ident(name: str) -> str:
+    """Quote ``name`` as a SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def find_files(directory: Path, patterns: tuple[str, ...]) -> list[Path]:
+    """Return the files for the first pattern that matches anything, sorted; empty if none."""
+    for pattern in patterns:
+        matches = sorted(Path(p) for p in glob.glob(str(directory / pattern)) if Path(p).is_file())
+        if matches:
+            return matches
+    return []
+
+
+def inspect_file(path: Path, options: CsvOptions) -> SourceFile:
+    """Check that a file is non-empty and readable, and return its columns."""
+    if path.stat().st_size == 0:
+        raise ExtractFileEmpty(f"{path.name}: the file is empty (0 bytes)", details={"file": str(path)})
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        return SourceFile(path, "parquet", _parquet_columns(path), options)
+    return SourceFile(path, "csv", _csv_header(path, options), options)
+
+
+def _parquet_columns(path: Path) -> tuple[str, ...]:
+    with path.open("rb") as handle:
+        head = handle.read(4)
+        handle.seek(-4, 2)
+        tail = handle.read(4)
+    if head != b"PAR1" or tail != b"PAR1":
+        raise MalformedFile(f"{path.name}: not a Parquet file (missing PAR1 markers)", details={"file": str(path)})
+    con = duckdb.connect()
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_string(str(path))})").fetchall()
+    except duckdb.Error as exc:
+        raise MalformedFile(f"{path.name}: unreadable Parquet file: {_first_line(exc)}") from exc
+    finally:
+        con.close()
+    return tuple(str(r[0]) for r in rows)
+
+
+def _csv_header(path: Path, options: CsvOptions) -> tuple[str, ...]:
+    with path.open("rb") as handle:
+        first = handle.readline()
+    try:
+        text = first.decode(options.encoding)
+    except UnicodeDecodeError as exc:
+        raise EncodingProblem(
+            f"{path.name}, line 1: not valid {options.encoding} text (byte 0x{first[exc.start]:02x} at column "
+            f"{exc.start + 1}); if the file uses another encoding, declare it in the mapping (csv: encoding: ...)",
+            details={"file": str(path), "line": 1},
+        ) from exc
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ExtractFileEmpty(
+            f"{path.name}: the first line is blank; expected a header row", details={"file": str(path)}
+        )
+    if not options.header:
+        count = len(next(csv.reader(io.StringIO(text), delimiter=options.delimiter, quotechar=options.quote)))
+        return tuple(f"column{i}" for i in range(count))
+    header = next(csv.reader(io.StringIO(text), delimiter=options.delimiter, quotechar=options.quote))
+    header = [h.strip() for h in header]
+    seen: set[str] = set()
+    for name in header:
+        if not name:
+            raise MalformedFile(
+                f"{path.name}, line 1: the header has an empty column name", details={"file": str(path)}
+            )
+        if name in seen:
+            raise MalformedFile(f"{path.name}, line 1: column '{name}' appears twice in the header")
+        seen.add(name)
+    return tuple(header)
+
+
+def scan_sql(source: SourceFile) -> str:
+    """Return the DuckDB table function that reads ``source`` (all text columns for CSV)."""
+    if source.kind == "parquet":
+        return f"read_parquet({sql_string(str(source.path))})"
+    opts = source.csv
+    columns = ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in source.columns)
+    encoding = opts.encoding.lower().replace("_", "-")
+    encoding = {"utf8": "utf-8", "latin1": "latin-1", "iso-8859-1": "latin-1"}.get(encoding, encoding)
+    return (
+        f"read_csv({sql_string(str(source.path))}, delim={sql_string(opts.delimiter)}, "
+        f"quote={sql_string(opts.quote)}, escape={sql_string(opts.quote)}, header={str(opts.header).lower()}, "
+        f"auto_detect=false, strict_mode=true, columns={{{columns}}}, encoding={sql_string(encoding)})"
+    )
+
+
+_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def explain_read_error(source: SourceFile, exc: duckdb.Error) -> Exception:
+    """Turn a DuckDB read failure into an error that names the file, line and reason."""
+    text = str(exc)
+    line_match = _LINE.search(text)
+    line = int(line_match.group(1)) if line_match else None
+    where = f"{source.name}, line {line}" if line else source.name
+    details = {"file": str(source.path), "line": line}
+    if "unicode" in text.lower() or "encod" in text.lower():
+        bad_line = _first_undecodable_line(source.path, source.csv.encoding) or line
+        where = f"{source.name}, line {bad_line}" if bad_line else source.name
+        details["line"] = bad_line
+        return EncodingProblem(
+            f"{where}: not valid {source.csv.encoding} text; if the file uses another encoding, declare it in the "
+            "mapping (csv: encoding: ...)",
+            details=details,
+        )
+    columns = _COLUMNS.search(text)
+    if columns:
+        return MalformedFile(
+            f"{where}: malformed row: expected {columns.group(1)} fields, found {columns.group(2)}",
+            details=details,
+        )
+    if "unterminated quote" in text.lower():
+        return MalformedFile(f"{where}: malformed row: a quoted value is never closed", details=details)
+    return MalformedFile(f"{where}: cannot be read: {_first_line(exc)}", details=details)
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int | None:
+    """Find the first line that does not decode (only on the failure path, so speed is secondary)."""
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)()
+    except LookupError:
+        return None
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                decoder.decode(raw)
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__

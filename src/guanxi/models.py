@@ -1,0 +1,21 @@
+"""Imports every ORM module so ``Base.metadata`` knows every table (Alembic and tests use it)."""
+
+from guanxi.accounts import models as accounts_models
+from guanxi.audit import models as audit_models
+from guanxi.db import Base
+from guanxi.ingest import models as ingest_models
+from guanxi.parties import models as parties_models
+from guanxi.products import models as products_models
+from guanxi.security import models as security_models
+from guanxi.team import models as team_models
+
+__all__ = [
+    "Base",
+    "accounts_models",
+    "audit_models",
+    "ingest_models",
+    "parties_models",
+    "products_models",
+    "security_models",
+    "team_models",
+]

@@ -1,0 +1,125 @@
+"""Reading parties, accounts, transactions, products and branches through the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from extracts import write_canonical
+from guanxi.ingest.mapping import builtin_mapping
+from guanxi.ingest.service import ingest_extract
+from guanxi.security.permissions import Role
+
+
+@pytest.fixture
+def loaded(bind, lake_root: Path, tmp_path: Path, session: Session) -> dict[str, int]:
+    """The tiny canonical bank, loaded through the ingest."""
+    ingest_extract(
+        directory=write_canonical(tmp_path / "extract"),
+        mapping=builtin_mapping("canonical", "core"),
+        bind=bind,
+        lake_root=lake_root,
+        work_dir=tmp_path / "w",
+        quarantine_dir=tmp_path / "q",
+    )
+    from sqlalchemy import select
+
+    from guanxi.accounts.models import Account
+    from guanxi.parties.models import Party
+
+    return {
+        "wang": session.scalars(select(Party.id).where(Party.source_key == "C1")).one(),
+        "a1": session.scalars(select(Account.id).where(Account.source_key == "A1")).one(),
+    }
+
+
+def test_search_parties_by_name(client, users, loaded):
+    response = client.get("/api/v1/parties", params={"q": "小明"}, auth=users[Role.RELATIONSHIP_MANAGER])
+    assert response.status_code == 200
+    body = response.json()
+    assert body["total"] == 1
+    assert [(p["full_name"], p["latin_name"]) for p in body["items"]] == [("王小明", "Wang Xiaoming")]
+
+
+def test_parties_are_paged(client, users, loaded):
+    response = client.get("/api/v1/parties", params={"limit": 2, "offset": 2}, auth=users[Role.ADMIN])
+    body = response.json()
+    assert (body["total"], body["limit"], body["offset"], len(body["items"])) == (3, 2, 2, 1)
+
+
+def test_bad_paging_is_a_clear_422(client, users, loaded):
+    response = client.get("/api/v1/parties", params={"limit": 0}, auth=users[Role.ADMIN])
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid_request"
+    assert body["details"]["problems"] == [
+        {"field": "query.limit", "reason": "Input should be greater than or equal to 1"}
+    ]
+
+
+def test_party_detail(client, users, loaded):
+    body = client.get(f"/api/v1/parties/{loaded['wang']}", auth=users[Role.SERVICE_AGENT]).json()
+    assert (body["full_name"], body["risk_tolerance"], body["preferred_language"]) == ("王小明", 3, "zh-Hans")
+    assert [(c["kind"], c["value"], c["verified"]) for c in body["contact_points"]] == [
+        ("phone", "+86 138 0013 8000", True)
+    ]
+    assert [(r["kind"], r["direction"], r["other_party_name"]) for r in body["relationships"]] == [
+        ("director_of", "from", "明記茶餐廳有限公司")
+    ]
+    assert len(body["household_ids"]) == 1
+
+
+def test_unknown_party_is_404(client, users, loaded):
+    response = client.get("/api/v1/parties/999999", auth=users[Role.ADMIN])
+    assert response.status_code == 404
+    assert response.json() == {
+        "code": "not_found",
+        "message": "no party with id 999999",
+        "details": {"party_id": 999999},
+    }
+
+
+def test_accounts_and_transactions(client, users, loaded):
+    auth = users[Role.RELATIONSHIP_MANAGER]
+    accounts = client.get(f"/api/v1/parties/{loaded['wang']}/accounts", auth=auth).json()
+    assert [(a["account_number"], a["balance"], a["product_family"]) for a in accounts] == [
+        ("6222000011112222", "10250.7500", "current"),
+        ("6222000033334444", "88.1000", "current"),
+    ]
+    assert [(h["full_name"], h["role"]) for h in accounts[1]["holders"]] == [
+        ("王小明", "joint"),
+        ("Mary Chan", "owner"),
+    ]
+    page = client.get(f"/api/v1/accounts/{loaded['a1']}/transactions", auth=auth).json()
+    assert page["total"] == 2
+    assert [(t["source_key"], t["amount"], t["direction"], t["booked_at"]) for t in page["items"]] == [
+        ("T2", "2000.0000", "debit", "2026-10-02T12:30:00Z"),
+        ("T1", "12000.0000", "credit", "2026-09-30T09:00:00Z"),
+    ]
+
+
+def test_products_branches_and_ingest_runs(client, users, loaded):
+    auth = users[Role.ADMIN]
+    products = client.get("/api/v1/products", params={"family": "wealth_fund"}, auth=auth).json()
+    assert [(p["name_zh"], p["risk_class"], p["interest_rate"]) for p in products] == [("成長基金", 4, "0.032500")]
+    branches = client.get("/api/v1/branches", auth=auth).json()
+    assert [(b["city"], b["staff"], b["customers"]) for b in branches] == [
+        ("Shanghai", 1, 1),
+        ("Hong Kong", 0, 1),
+    ]
+    runs = client.get("/api/v1/ingest/runs", auth=auth).json()
+    assert [(r["source_system"], r["rows_new"], r["rows_rejected"]) for r in runs] == [("core", 22, 0)]
+
+
+def test_health_and_start_page_and_offline_docs(client, loaded):
+    assert client.get("/health").json()["status"] == "ok"
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "<th>customers</th><td>3</td>" in page.text
+    assert "<th>transactions</th><td>3</td>" in page.text
+    docs = client.get("/docs").text
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs
+    assert "cdn" not in docs.lower()
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200

@@ -1,0 +1,105 @@
+"""Shared fixtures: every database test runs on SQLite and, when configured, on PostgreSQL.
+
+Set ``GUANXI_TEST_DATABASE_URL`` (``.ci/run`` does) to add the PostgreSQL run. With
+``GUANXI_REQUIRE_POSTGRES=1`` (also set by ``.ci/run``) a missing or unreachable server fails the
+run instead of quietly testing SQLite only. Each test runs inside a transaction that is rolled
+back at the end; use cases' commits become savepoints within it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from backends import BACKENDS, PG_URL, REQUIRE_PG
+from guanxi.config import get_settings
+from guanxi.db import make_engine, session_factory
+from guanxi.migrate import upgrade
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if REQUIRE_PG and not PG_URL:
+        raise pytest.UsageError("GUANXI_REQUIRE_POSTGRES=1 but GUANXI_TEST_DATABASE_URL is not set")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 at production cost takes ~0.1 s a hash; tests need the algorithm, not the cost."""
+    from argon2 import PasswordHasher
+
+    from guanxi.security import service
+
+    original = service._hasher
+    service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    service._hasher = original
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point settings at a private var folder so no test touches ./var."""
+    monkeypatch.setenv("GUANXI_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("GUANXI_ENVIRONMENT", "test")
+    monkeypatch.delenv("GUANXI_DATABASE_URL", raising=False)
+    monkeypatch.delenv("GUANXI_LAKE_PATH", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _fresh_postgres(url: str) -> Engine:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    except OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {url} is unreachable: {exc.orig}", pytrace=False)
+    return engine
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A migrated database of each backend, shared by the session."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "guanxi.db"
+        engine = make_engine(f"sqlite:///{path}")
+    else:
+        assert PG_URL is not None
+        engine = _fresh_postgres(PG_URL)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def bind(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    try:
+        yield connection
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def session(bind: Connection) -> Iterator[Session]:
+    """A session on the test's connection."""
+    session = session_factory(bind)()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def lake_root(tmp_path: Path) -> Path:
+    """An empty lake."""
+    return tmp_path / "lake"
