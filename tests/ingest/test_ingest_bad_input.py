@@ -333,3 +333,38 @@ def test_a_database_refusal_rolls_back_the_whole_load(tmp_path, ingest, session,
     assert session.scalar(select(func.count()).select_from(IngestRun)) == runs_before
     assert session.scalars(select(HouseholdMember.source_key)).all() == ["HM1"]
     assert not (lake_root / "_staging").exists() or not any((lake_root / "_staging").iterdir())
+
+
+def _transaction_parts(extract: Path) -> Path:
+    """Move transactions.csv into a folder of two parts."""
+    rows = canonical_rows()["transactions"]
+    (extract / "transactions.csv").unlink()
+    from extracts import write_csv
+
+    columns = list(rows[1])
+    write_csv(extract / "transactions" / "part-1.csv", rows[:2], columns)
+    write_csv(extract / "transactions" / "part-2.csv", rows[2:], columns)
+    return extract / "transactions" / "part-2.csv"
+
+
+def test_a_malformed_part_among_several_is_named(tmp_path, ingest, session, lake_root):
+    # given transactions split in two parts, the second with a broken row
+    extract = write_canonical(tmp_path / "x")
+    second = _transaction_parts(extract)
+    with second.open("a", encoding="utf-8") as handle:
+        handle.write("T8,A1,2026-10-05T00:00:00Z,1.00,CNY,debit,pos,card_purchase,,,,1.00,extra\n")
+    with pytest.raises(MalformedFile) as excinfo:
+        ingest(extract)
+    assert excinfo.value.message == "part-2.csv, line 3: malformed row: expected 11 fields, found 13"
+    _nothing_loaded(session, lake_root)
+
+
+def test_bad_bytes_in_a_non_key_column_of_a_part(tmp_path, ingest, session, lake_root):
+    extract = write_canonical(tmp_path / "x")
+    second = _transaction_parts(extract)
+    with second.open("ab") as handle:
+        handle.write("T8,A1,2026-10-05T00:00:00Z,1.00,CNY,debit,pos,card_purchase,,Caf\xe9,1.00\r\n".encode("latin-1"))
+    with pytest.raises(EncodingProblem) as excinfo:
+        ingest(extract)
+    assert excinfo.value.message.startswith("part-2.csv, line 3: not valid utf-8 text")
+    _nothing_loaded(session, lake_root)

@@ -170,3 +170,23 @@ def test_parquet_and_part_folders_are_read(tmp_path, ingest, lake_root):
     report = ingest(extract)
     assert report.entity("transactions").files == ["part-0.parquet", "part-1.parquet"]
     assert report.entity("transactions").new == 2
+
+
+def test_the_extract_format_document_matches_the_code():
+    from guanxi.ingest.formatdoc import render_extract_format
+
+    document = Path(__file__).parents[2] / "docs" / "extract-format.md"
+    assert document.read_text(encoding="utf-8") == render_extract_format()
+
+
+def test_a_reload_with_some_new_transactions_adds_only_those(tmp_path, ingest, lake_root):
+    ingest(write_canonical(tmp_path / "full"))
+    # given a later extract repeating T1 and adding T10
+    rows = canonical_rows()["transactions"]
+    t10 = rows[0] | {"key": "T10", "booked_at": "2026-11-30T09:00:00Z"}
+    report = ingest(write_canonical(tmp_path / "later", {"transactions": [rows[0], t10]}))
+    txns = report.entity("transactions")
+    assert (txns.read, txns.new, txns.existing, txns.rejected) == (2, 1, 1, 0)
+    assert _lake(lake_root, "transactions", "SELECT source_key FROM LAKE ORDER BY source_key") == [
+        ("T1",), ("T10",), ("T2",), ("T3",)
+    ]

@@ -117,10 +117,11 @@ def _csv_header(path: Path, options: CsvOptions) -> tuple[str, ...]:
     return tuple(header)
 
 
-def scan_sql(source: SourceFile) -> str:
+def scan_sql(source: SourceFile, row_numbers: bool = False) -> str:
     """Return the DuckDB table function that reads ``source`` (all text columns for CSV)."""
     if source.kind == "parquet":
-        return f"read_parquet({sql_string(str(source.path))})"
+        extra = ", file_row_number=true" if row_numbers else ""
+        return f"read_parquet({sql_string(str(source.path))}{extra})"
     opts = source.csv
     columns = ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in source.columns)
     encoding = opts.encoding.lower().replace("_", "-")
@@ -160,7 +161,37 @@ def explain_read_error(source: SourceFile, exc: duckdb.Error) -> Exception:
         )
     if "unterminated quote" in text.lower():
         return MalformedFile(f"{where}: malformed row: a quoted value is never closed", details=details)
+    if source.kind == "csv":
+        found = _diagnose_csv(source)
+        if found is not None:
+            line, reason = found
+            return MalformedFile(f"{source.name}, line {line}: {reason}", details=details | {"line": line})
     return MalformedFile(f"{where}: cannot be read: {_first_line(exc)}", details=details)
+
+
+def _diagnose_csv(source: SourceFile) -> tuple[int, str] | None:
+    """Find the first malformed row with Python's csv module (only on the failure path)."""
+    opts = source.csv
+    expected = len(source.columns)
+    try:
+        with source.path.open(encoding=opts.encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=opts.delimiter, quotechar=opts.quote, strict=True)
+            start = reader.line_num
+            for row in reader:
+                if reader.line_num == 1 and opts.header:
+                    start = reader.line_num
+                    continue
+                if row and len(row) != expected:
+                    return start + 1, f"malformed row: expected {expected} fields, found {len(row)}"
+                start = reader.line_num
+    except csv.Error:
+        return start + 1, "malformed row: a quoted value is never closed"
+    except UnicodeDecodeError:
+        return None
+    raw = source.path.read_bytes()
+    if b"\r\n" in raw and b"\n" in raw.replace(b"\r\n", b""):
+        return 1, "mixes Windows (CRLF) and Unix (LF) line endings; save it with one kind"
+    return None
 
 
 def _first_undecodable_line(path: Path, encoding: str) -> int | None:

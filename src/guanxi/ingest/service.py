@@ -29,7 +29,7 @@ from guanxi.db import Bind, session_factory
 from guanxi.ingest.entities import ENTITY_BY_NAME, EntitySpec
 from guanxi.ingest.errors import ExtractFileMissing, IngestError
 from guanxi.ingest.load_db import keymap_name, load_entity, register_keymap
-from guanxi.ingest.load_lake import write_lake_entity
+from guanxi.ingest.load_lake import write_lake_single_pass, write_lake_staged
 from guanxi.ingest.mapping import CsvOptions, EntityMapping, Mapping
 from guanxi.ingest.models import IngestRun
 from guanxi.ingest.readers import SourceFile, find_files, inspect_file
@@ -37,6 +37,7 @@ from guanxi.ingest.validate import (
     create_staging_table,
     flag_broken_references,
     flag_duplicates,
+    has_duplicate_keys,
     stage_file,
     staged_table,
 )
@@ -120,6 +121,8 @@ class _Planned:
     mapping: EntityMapping
     sources: list[SourceFile]
     joins: tuple[SourceFile, ...]
+    # Lake entities without repeated keys are validated while they are written (one pass).
+    single_pass: bool = False
 
 
 def _inline_file(em: EntityMapping, work_dir: Path) -> Path:
@@ -221,8 +224,6 @@ def ingest_extract(
         reports = {p.spec.name: EntityReport(p.spec.name, p.spec.target, [s.name for s in p.sources]) for p in plan}
         with session_factory(bind)() as session, session.begin():
             _validate(session, con, plan, mapping.source_system, reports, progress)
-            quarantine = quarantine_dir / f"{run_id}-{mapping.source_system}.csv"
-            errors = _write_quarantine(con, plan, quarantine)
             for p in plan:
                 _load(
                     session,
@@ -236,6 +237,8 @@ def ingest_extract(
                     progress,
                     lake_root,
                 )
+            quarantine = quarantine_dir / f"{run_id}-{mapping.source_system}.csv"
+            errors = _write_quarantine(con, plan, quarantine)
             report = IngestReport(
                 run_id,
                 mapping.source_system,
@@ -277,14 +280,23 @@ def _validate(
         con.execute(f"CREATE OR REPLACE TEMP VIEW known_{name} AS {staged}SELECT key FROM {keymap_name(name)}")
     for p in plan:
         progress.start(f"validate {p.spec.name}", len(p.sources))
-        for source in p.sources:
-            reports[p.spec.name].read += stage_file(con, p.spec, p.mapping, source, p.joins)
-            progress.advance(1)
-        flag_duplicates(con, p.spec)
-        flag_broken_references(con, p.spec, {r.ref: f"known_{r.ref}" for r in p.spec.refs if r.ref})
-        row = first_row(con.execute(f"SELECT count(*) FROM {staged_table(p.spec.name)} WHERE len(_errors) > 0"))
-        reports[p.spec.name].rejected = int(row[0]) if row else 0
+        if p.spec.target == "lake" and not p.joins and not has_duplicate_keys(con, p.spec, p.mapping, p.sources):
+            p.single_pass = True
+        else:
+            _stage_entity(con, p, reports[p.spec.name], progress)
         progress.finish()
+
+
+def _stage_entity(con: duckdb.DuckDBPyConnection, p: _Planned, report: EntityReport, progress: Progress) -> None:
+    """Validate every row of an entity into its staging table, with line numbers and messages."""
+    report.read = 0
+    for source in p.sources:
+        report.read += stage_file(con, p.spec, p.mapping, source, p.joins)
+        progress.advance(1)
+    flag_duplicates(con, p.spec)
+    flag_broken_references(con, p.spec, {r.ref: f"known_{r.ref}" for r in p.spec.refs if r.ref})
+    row = first_row(con.execute(f"SELECT count(*) FROM {staged_table(p.spec.name)} WHERE len(_errors) > 0"))
+    report.rejected = int(row[0]) if row else 0
 
 
 def _load(
@@ -305,10 +317,35 @@ def _load(
             session, con, p.spec, source_system=source_system, batch_size=batch_size, progress=progress
         )
         register_keymap(session, con, p.spec, source_system)  # children resolve to the ids just written
-    else:
-        report.new = write_lake_entity(
-            con, p.spec, source_system=source_system, lake_root=lake_root, run_id=run_id, staged=staged_lake
+    elif p.single_pass:
+        result = write_lake_single_pass(
+            con,
+            p.spec,
+            p.mapping,
+            p.sources,
+            source_system=source_system,
+            lake_root=lake_root,
+            run_id=run_id,
+            staged=staged_lake,
         )
+        report.new = result.new
+        report.read = result.new + result.rejected + result.existing
+        if result.rejected:
+            # Read the files again, with line numbers, only to say what was wrong with which row.
+            _stage_entity(con, p, report, NullProgress())
+            report.read = result.new + report.rejected + result.existing
+        progress.advance(report.valid)
+    else:
+        result = write_lake_staged(
+            con,
+            p.spec,
+            source_system=source_system,
+            lake_root=lake_root,
+            run_id=run_id,
+            staged=staged_lake,
+            valid=report.valid,
+        )
+        report.new = result.new
         progress.advance(report.valid)
     progress.finish()
 

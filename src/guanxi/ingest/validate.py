@@ -78,8 +78,11 @@ def raw_expression(fm: FieldMapping, source: SourceFile) -> str:
     return f"src.{sql_ident(fm.column)}"
 
 
-def _cleaned(raw: str, raw_type: str, fm: FieldMapping) -> str:
-    expr = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')" if raw_type == "VARCHAR" else raw
+def _cleaned(raw: str, raw_type: str, fm: FieldMapping, trim: bool) -> str:
+    # Text files pad and quote loosely, so their values are trimmed; Parquet values are taken as stored.
+    expr = raw
+    if raw_type == "VARCHAR":
+        expr = f"NULLIF(trim({raw}), '')" if trim else f"NULLIF({raw}, '')"
     if fm.default is not None:
         expr = f"COALESCE({expr}, {_literal(fm.default)})"
     if fm.codes:
@@ -121,20 +124,49 @@ _PARSE_REASON = {
 }
 
 
-def _error(field: str, condition: str, reason_sql: str, value_sql: str) -> str:
+def _error(field: str, condition: str, reason_sql: str, value_sql: str) -> tuple[str, str]:
+    """A check: its condition, and the error it records when the condition holds."""
+    error = f"{{'field': {sql_string(field)}, 'reason': {reason_sql}, 'value': CAST({value_sql} AS VARCHAR)}}"
+    return condition, error
+
+
+def _any_failed(checks: list[tuple[str, str]]) -> str:
+    return " OR ".join(f"({condition})" for condition, _ in checks) if checks else "false"
+
+
+def ok_sql(checks: list[tuple[str, str]]) -> str:
+    """Whether a row passes every check (a check that yields NULL does not fail)."""
+    return f"NOT coalesce({_any_failed(checks)}, false)"
+
+
+def errors_sql(checks: list[tuple[str, str]]) -> str:
+    """The list of errors of a row; the list is only built for rows where some check fails."""
+    if not checks:
+        return f"CAST([] AS {ERROR_TYPE})"
+    any_failed = _any_failed(checks)
+    each = ", ".join(f"CASE WHEN {condition} THEN {error} END" for condition, error in checks)
     return (
-        f"CASE WHEN {condition} THEN {{'field': {sql_string(field)}, 'reason': {reason_sql}, "
-        f"'value': CAST({value_sql} AS VARCHAR)}} END"
+        f"CAST(CASE WHEN {any_failed} THEN list_filter([{each}], lambda e: e IS NOT NULL) ELSE [] END AS {ERROR_TYPE})"
     )
 
 
-def _checks(spec: FieldSpec, col: str, clean: str, fm: FieldMapping, typed_of: dict[str, str]) -> list[str]:
+def _round_differs(col: str, unit: str) -> str:
+    # round() needs a constant number of places, so branch on the currency's minor unit.
+    branches = " ".join(f"WHEN {places} THEN {col} <> round({col}, {places})" for places in (0, 3))
+    return f"(CASE {unit} {branches} ELSE {col} <> round({col}, 2) END)"
+
+
+def _checks(
+    spec: FieldSpec, col: str, clean: str, fm: FieldMapping, typed_of: dict[str, str], raw_type: str
+) -> list[tuple[str, str]]:
     """Error expressions for one field; ``col`` is the typed value, ``clean`` the raw one."""
-    checks: list[str] = []
+    checks: list[tuple[str, str]] = []
     name = spec.name
+    # A Parquet column already of the target type cannot fail to parse.
+    native = raw_type == _DUCK_TYPES[spec.kind] and not fm.codes and not fm.format
     if spec.required:
         checks.append(_error(name, f"{clean} IS NULL", sql_string("required but empty"), "NULL"))
-    if spec.kind in _PARSE_REASON:
+    if spec.kind in _PARSE_REASON and not native:
         reason = _PARSE_REASON[spec.kind]
         if fm.format and spec.kind in ("date", "datetime"):
             reason = f"not a {'date' if spec.kind == 'date' else 'timestamp'} in the format {fm.format}"
@@ -178,13 +210,15 @@ def _checks(spec: FieldSpec, col: str, clean: str, fm: FieldMapping, typed_of: d
         checks.append(_error(name, f"{col} > {spec.max_value}", sql_string(f"must be at most {spec.max_value}"), col))
     if spec.kind == "money" and spec.currency_field:
         currency = typed_of[spec.currency_field]
-        # Count significant decimals in the text, so 12.3450 USD passes and 12.345 USD does not.
-        decimals = f"length(regexp_extract(CAST({clean} AS VARCHAR), '\\.([0-9]*[1-9])0*$', 1))"
         unit = _minor_unit_sql(currency)
+        too_precise = _round_differs(col, unit)
+        if not raw_type.startswith("DECIMAL"):
+            # Text may carry more decimals than the stored scale; compare before that rounding.
+            too_precise = f"({too_precise} OR TRY_CAST({clean} AS DECIMAL(38,10)) <> {col})"
         checks.append(
             _error(
                 name,
-                f"{col} IS NOT NULL AND {decimals} > {unit}",
+                f"{col} IS NOT NULL AND {too_precise}",
                 f"'has more decimals than ' || {currency} || ' allows (' || {unit} || ')'",
                 clean,
             )
@@ -198,18 +232,38 @@ def build_select(
     source: SourceFile,
     con: duckdb.DuckDBPyConnection,
     join_sources: tuple[SourceFile, ...] = (),
+    *,
+    verdict_only: bool = False,
 ) -> str:
-    """Build the SELECT that turns one source file into staged rows for ``spec``."""
+    """Build the SELECT that turns one source file into staged rows for ``spec``.
+
+    Rows carry ``_file``, ``_line``, the typed fields and ``_errors``; with ``verdict_only`` they
+    carry the typed fields and a boolean ``_ok`` instead (cheaper: no line numbers, no messages).
+    """
     mappings: dict[str, FieldMapping] = {"key": em.key, **em.fields}
     joins = ""
     for join, join_source in zip(em.joins, join_sources, strict=True):
         on = ", ".join(sql_ident(c) for c in join.on)
         joins += f" LEFT JOIN {scan_sql(join_source)} AS {sql_ident(join.alias)} USING ({on})"
     raw = {f.name: raw_expression(mappings[f.name], source) if f.name in mappings else "NULL" for f in spec.fields}
-    base = f"(SELECT row_number() OVER () AS _rn, * FROM {scan_sql(source)}) AS src{joins}"
+    # Parquet knows each row's position; for CSV, row_number() over the file in order is its record number.
+    if verdict_only:
+        numbered = f"SELECT 0 AS _rn, * FROM {scan_sql(source)}"
+    elif source.kind == "parquet":
+        numbered = (
+            f"SELECT file_row_number + 1 AS _rn, * EXCLUDE (file_row_number) FROM {scan_sql(source, row_numbers=True)}"
+        )
+    else:
+        numbered = f"SELECT row_number() OVER () AS _rn, * FROM {scan_sql(source)}"
+    base = f"({numbered}) AS src{joins}"
     raw_types = _raw_types(con, spec, raw, base, em, source)
     clean = {
-        f.name: _cleaned(f"r.{sql_ident('r_' + f.name)}", raw_types[f.name], mappings.get(f.name, FieldMapping()))
+        f.name: _cleaned(
+            f"r.{sql_ident('r_' + f.name)}",
+            raw_types[f.name],
+            mappings.get(f.name, FieldMapping()),
+            source.kind == "csv",
+        )
         for f in spec.fields
     }
     typed = {
@@ -223,10 +277,17 @@ def build_select(
     }
     typed_cols = {f.name: f"t.{sql_ident(f.name)}" for f in spec.fields}
     clean_cols = {f.name: f"t.{sql_ident('c_' + f.name)}" for f in spec.fields}
-    checks: list[str] = []
+    checks: list[tuple[str, str]] = []
     for f in spec.fields:
         checks.extend(
-            _checks(f, typed_cols[f.name], clean_cols[f.name], mappings.get(f.name, FieldMapping()), typed_cols)
+            _checks(
+                f,
+                typed_cols[f.name],
+                clean_cols[f.name],
+                mappings.get(f.name, FieldMapping()),
+                typed_cols,
+                raw_types[f.name],
+            )
         )
     line_offset = 1 if source.kind == "csv" and source.csv.header else 0
     inner = ", ".join(f"{raw[f.name]} AS {sql_ident('r_' + f.name)}" for f in spec.fields)
@@ -234,11 +295,48 @@ def build_select(
         f"{typed[f.name]} AS {sql_ident(f.name)}, {clean[f.name]} AS {sql_ident('c_' + f.name)}" for f in spec.fields
     )
     outer = ", ".join(typed_cols[f.name] for f in spec.fields)
+    if verdict_only:
+        return (
+            f"SELECT {outer}, {ok_sql(checks)} AS _ok "
+            f"FROM (SELECT r._rn, {middle} FROM (SELECT src._rn, {inner} FROM {base}) AS r) AS t"
+        )
     return (
         f"SELECT {sql_string(source.name)} AS _file, t._rn + {line_offset} AS _line, {outer}, "
-        f"CAST(list_filter([{', '.join(checks)}], lambda e: e IS NOT NULL) AS {ERROR_TYPE}) AS _errors "
+        f"{errors_sql(checks)} AS _errors "
         f"FROM (SELECT r._rn, {middle} FROM (SELECT src._rn, {inner} FROM {base}) AS r) AS t"
     )
+
+
+def key_select(spec: EntitySpec, em: EntityMapping, source: SourceFile) -> str:
+    """A SELECT of just the cleaned keys of one file (for a cheap duplicate check)."""
+    raw = raw_expression(em.key, source)
+    key = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')" if source.kind == "csv" else f"CAST({raw} AS VARCHAR)"
+    return f"SELECT {key} AS key FROM {scan_sql(source)} AS src"
+
+
+def has_duplicate_keys(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, em: EntityMapping, sources: list[SourceFile]
+) -> bool:
+    """Whether any key appears more than once across the entity's files."""
+    union = " UNION ALL ".join(key_select(spec, em, s) for s in sources)
+    try:
+        row = first_row(
+            con.execute(f"SELECT 1 FROM ({union}) WHERE key IS NOT NULL GROUP BY key HAVING count(*) > 1 LIMIT 1")
+        )
+    except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+        raise locate_read_error(con, sources, exc) from exc
+    return row is not None
+
+
+def locate_read_error(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], exc: duckdb.Error) -> Exception:
+    """A read of several files failed: find the file that fails on its own and explain its error."""
+    for source in sources:
+        try:
+            # Hash every column, so each value is decoded (a bare count could skip unread columns).
+            con.execute(f"SELECT count(*) FROM {scan_sql(source)} WHERE hash(*COLUMNS(*)) = 0").fetchall()
+        except (duckdb.InvalidInputException, duckdb.ConversionException) as own:
+            return explain_read_error(source, own)
+    return explain_read_error(sources[0], exc)
 
 
 def _raw_types(

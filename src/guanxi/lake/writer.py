@@ -10,8 +10,10 @@ from pathlib import Path
 
 import duckdb
 
-from guanxi.lake.duck import first_row
 from guanxi.lake.layout import LAKE_TABLES, staging_dir, table_dir
+
+# Rows written here failed validation: counted, never published.
+REJECTED_PARTITION = "_rejected"
 
 
 @dataclass
@@ -43,9 +45,12 @@ def write_by_month(
     table: str,
     run_id: str,
     staged: StagedWrite,
-) -> int:
-    """Write the rows of ``select_sql`` to staging, one folder per month; return the rows written.
+    partition_column: str | None = None,
+) -> tuple[int, int]:
+    """Write the rows of ``select_sql`` to staging, one folder per month; return (written, rejected).
 
+    Without ``partition_column`` the month comes from the table's timestamp. With it, the select
+    supplies each row's folder, and rows whose folder is ``_rejected`` are counted and dropped.
     Rows are sorted by their first column (the account or party id) and time within each file,
     so a customer's history is contiguous and row-group statistics prune well.
     """
@@ -53,16 +58,23 @@ def write_by_month(
     target = staging_dir(root, run_id) / table
     target.mkdir(parents=True, exist_ok=True)
     first_column = con.execute(f"SELECT * FROM ({select_sql}) LIMIT 0").description[0][0]
-    result = first_row(
-        con.execute(
-            f"COPY (SELECT *, strftime({time_column}, '%Y-%m') AS month FROM ({select_sql}) "
-            f'ORDER BY month, "{first_column}", {time_column}) '
-            f"TO '{target.as_posix()}' (FORMAT PARQUET, COMPRESSION zstd, PARTITION_BY (month), "
-            f"FILENAME_PATTERN 'part-{run_id}-{{i}}', OVERWRITE_OR_IGNORE)"
-        )
-    )
-    rows = int(result[0]) if result else 0
+    if partition_column is None:
+        source = f"SELECT *, strftime({time_column}, '%Y-%m') AS month FROM ({select_sql})"
+    else:
+        source = f"SELECT * EXCLUDE ({partition_column}), {partition_column} AS month FROM ({select_sql})"
+    stats = con.execute(
+        f'COPY ({source} ORDER BY month, "{first_column}", {time_column}) '
+        f"TO '{target.as_posix()}' (FORMAT PARQUET, COMPRESSION zstd, PARTITION_BY (month), "
+        f"FILENAME_PATTERN 'part-{run_id}-{{i}}', OVERWRITE_OR_IGNORE, RETURN_STATS)"
+    ).fetchall()
+    written = rejected = 0
     final_root = table_dir(root, table)
-    for path in sorted(target.glob("month=*/*.parquet")):
+    for filename, count, *_ in stats:
+        path = Path(filename)
+        if path.parent.name == f"month={REJECTED_PARTITION}":
+            rejected += int(count)
+            path.unlink(missing_ok=True)
+            continue
+        written += int(count)
         staged.files.append((path, final_root / path.parent.name / path.name))
-    return rows
+    return written, rejected

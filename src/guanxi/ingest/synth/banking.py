@@ -21,7 +21,9 @@ def openings(b: Batch) -> None:
     new = (acc.open_day >= hist.start_day) & (acc.open_day < hist.end_day)
     at = acc.open_day * DAY + OPEN_HOUR
     rows = np.flatnonzero(new & (acc.tag == T_CURRENT))
-    b.buf.add(rows, at[rows], acc.base[rows], True, CH["branch"], TT["cash_deposit"], DESC["Opening deposit"], flag=OPENING)
+    b.buf.add(
+        rows, at[rows], acc.base[rows], True, CH["branch"], TT["cash_deposit"], DESC["Opening deposit"], flag=OPENING
+    )
     cur = b.ptr["current"][acc.owner]
     for tags, ttype, desc in (
         ((T_SAVINGS, T_EXTRA_SAVINGS), (TT["transfer_out"], TT["transfer_in"]), DESC["Savings transfer"]),
@@ -59,7 +61,9 @@ def interest(b: Batch) -> None:
     day = np.where(quarterly[r], hist.day_of_month(mm, np.full(len(r), 21)), hist.month_start[mm + 1] - 1)
     months = np.where(quarterly[r], 3, 1)
     cents = np.round(principal[r] * rate[rows][r] * months / 12 * rng.uniform(0.9, 1.1, len(r))).astype(np.int64)
-    b.buf.add(rows[r], hist.seconds(rng, day, "batch"), cents, True, CH["system"], TT["interest"], DESC["Deposit interest"])
+    b.buf.add(
+        rows[r], hist.seconds(rng, day, "batch"), cents, True, CH["system"], TT["interest"], DESC["Deposit interest"]
+    )
 
 
 def card_repayments(b: Batch, purchases: np.ndarray) -> None:
@@ -85,13 +89,29 @@ def card_repayments(b: Batch, purchases: np.ndarray) -> None:
         ok = live & (cur >= 0) & (pay > 0) & alive(acc, b.first, b.last, cards, pay_t)
         carry = np.where(ok, owed - pay, owed)
         sel = np.flatnonzero(charge > 0)
-        b.buf.add(cards[sel], stmt_t[sel], charge[sel].astype(np.int64), False, CH["system"], TT["interest"], DESC["Card interest"])
+        b.buf.add(
+            cards[sel],
+            stmt_t[sel],
+            charge[sel].astype(np.int64),
+            False,
+            CH["system"],
+            TT["interest"],
+            DESC["Card interest"],
+        )
         sel = np.flatnonzero(ok)
         src = cur[sel]
         cents = np.round(pay[sel] * FX[acc.currency[src]] / FX[acc.currency[cards[sel]]]).astype(np.int64)
         channel = np.where(rng.random(len(sel)) < 0.6, CH["mobile"], CH["system"])
         b.buf.add(src, pay_t[sel], cents, False, channel, TT["card_repayment"], DESC["Card repayment"])
-        b.buf.add(cards[sel], pay_t[sel], pay[sel].astype(np.int64), True, channel, TT["card_repayment"], DESC["Card repayment"])
+        b.buf.add(
+            cards[sel],
+            pay_t[sel],
+            pay[sel].astype(np.int64),
+            True,
+            channel,
+            TT["card_repayment"],
+            DESC["Card repayment"],
+        )
     # Annual fee on gold and platinum cards, in the month the card was opened, unless waived.
     tier = acc.tier[cards]
     fee = np.where(tier == 3, 200_000, np.where(tier == 2, 30_000, 0)) * (rng.random(len(cards)) < 0.3)
@@ -100,12 +120,14 @@ def card_repayments(b: Batch, purchases: np.ndarray) -> None:
         sel = np.flatnonzero((fee > 0) & (month_of_open == hist.calendar_month[m]))
         day = hist.day_of_month(np.full(len(sel), m), np.full(len(sel), 5))
         cents = np.round(fee[sel] * FX[acc.currency[cards[sel]]]).astype(np.int64)
-        b.buf.add(cards[sel], hist.seconds(rng, day, "batch"), cents, False, CH["system"], TT["fee"], DESC["Annual card fee"])
+        b.buf.add(
+            cards[sel], hist.seconds(rng, day, "batch"), cents, False, CH["system"], TT["fee"], DESC["Annual card fee"]
+        )
 
 
 def loans(b: Batch) -> None:
     """Instalments: interest debited and the instalment credited to the loan; missed ones draw late fees."""
-    acc, rng, hist = b.acc, b.rng("loans"), b.hist
+    acc, rng = b.acc, b.rng("loans")
     sched, lending = b.lending.schedule, b.lending
     acct = lending.account[sched.loan]
     owner_cur = b.ptr["current"][acc.owner[acct]]
@@ -118,9 +140,12 @@ def loans(b: Batch) -> None:
     b.buf.add(src, t[paid] + 1800, cents, False, CH["system"], TT["loan_repayment"], DESC["Loan repayment"])
     b.buf.add(dst, t[paid] + 1800, pay, True, CH["system"], TT["loan_repayment"], DESC["Loan repayment"])
     late = np.flatnonzero(sched.missed)
-    fee = np.maximum(np.round(lending.cols["payment"][sched.loan[late]] * 0.01), np.round(5_000 * FX[acc.currency[acct[late]]]))
-    b.buf.add(acct[late], t[late] + 10 * DAY, fee.astype(np.int64), False, CH["system"], TT["fee"], DESC["Late payment fee"])
-    del hist
+    fee = np.maximum(
+        np.round(lending.cols["payment"][sched.loan[late]] * 0.01), np.round(5_000 * FX[acc.currency[acct[late]]])
+    )
+    b.buf.add(
+        acct[late], t[late] + 10 * DAY, fee.astype(np.int64), False, CH["system"], TT["fee"], DESC["Late payment fee"]
+    )
 
 
 def standing_orders(b: Batch) -> None:
@@ -169,4 +194,4 @@ def fund_activity(b: Batch) -> None:
     b.buf.pair(cur[sel], f[sel], t[sel], top, acc.currency, (TT["investment"], TT["investment"]), channel[sel],
                (DESC["Fund subscription"], DESC["Fund subscription"]))  # fmt: skip
     b.buf.pair(f[redeem], cur[redeem], t[redeem], cents[redeem], acc.currency, (TT["investment"], TT["investment"]),
-               channel[redeem], (DESC["Fund subscription"], DESC["Fund subscription"]))  # fmt: skip
+               channel[redeem], (DESC["Fund redemption"], DESC["Fund redemption"]))  # fmt: skip

@@ -31,7 +31,9 @@ class Relations:
     started: list[np.ndarray] = field(default_factory=list)
     ended: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, src: np.ndarray, dst: np.ndarray, kind: str, started: np.ndarray, ended: np.ndarray | None = None) -> None:
+    def add(
+        self, src: np.ndarray, dst: np.ndarray, kind: str, started: np.ndarray, ended: np.ndarray | None = None
+    ) -> None:
         """Append relationships of one kind."""
         self.src.append(np.asarray(src, dtype=np.int64))
         self.dst.append(np.asarray(dst, dtype=np.int64))

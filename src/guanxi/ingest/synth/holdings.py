@@ -107,7 +107,9 @@ class _Book:
         cols = {k: np.concatenate(v) for k, v in self.cols.items()}
         order = np.lexsort((cols["open_day"], cols["tag"], cols["owner"]))
         cols = {k: v[order] for k, v in cols.items()}
-        return Accounts(family=cat.product_family[cols["product"]], currency=cat.product_currency[cols["product"]], **cols)
+        return Accounts(
+            family=cat.product_family[cols["product"]], currency=cat.product_currency[cols["product"]], **cols
+        )
 
 
 def _cents(cny: np.ndarray, currency: np.ndarray) -> np.ndarray:
@@ -180,11 +182,19 @@ def make_accounts(
     # Credit cards: the tier follows income; some carry a partner brand.
     rows = np.flatnonzero(has[:, CC])
     band = cust.band[rows]
-    tier = np.where(band >= 6, 3, np.where(band == 5, 2 + (rng.random(len(rows)) < 0.4), np.where(band == 4, 1 + (rng.random(len(rows)) < 0.6), 1)))
+    tier = np.where(
+        band >= 6,
+        3,
+        np.where(
+            band == 5, 2 + (rng.random(len(rows)) < 0.4), np.where(band == 4, 1 + (rng.random(len(rows)) < 0.6), 1)
+        ),
+    )
     product = np.select([tier == 3, tier == 2], [PRODUCT["CC-PLAT"], PRODUCT["CC-GOLD"]], PRODUCT["CC-CLASSIC"])
     partner = rng.random(len(rows))
     product = np.where(partner < 0.08, PRODUCT["CC-AIR"], np.where(partner < 0.15, PRODUCT["CC-SHOP"], product))
-    product = np.where(cust.currency[rows] == 1, PRODUCT["CC-HKD"], np.where(cust.currency[rows] == 2, PRODUCT["CC-USD"], product))
+    product = np.where(
+        cust.currency[rows] == 1, PRODUCT["CC-HKD"], np.where(cust.currency[rows] == 2, PRODUCT["CC-USD"], product)
+    )
     day = opened(rows, cat.product_launch_day[product])
     ccy = cat.product_currency[product]
     owed = income[rows] * rng.uniform(0.05, 0.3, len(rows))
@@ -204,7 +214,10 @@ def make_accounts(
     rows, fund = pairs[:, 0], pairs[:, 1]
     day = opened(rows, cat.product_launch_day[fund])
     ccy = cat.product_currency[fund]
-    amount = np.round(rng.lognormal(np.log(50_000), 0.8, len(rows)) * np.exp(0.5 * np.maximum(cust.band[rows] - 3, 0)), -2) * 100
+    amount = (
+        np.round(rng.lognormal(np.log(50_000), 0.8, len(rows)) * np.exp(0.5 * np.maximum(cust.band[rows] - 3, 0)), -2)
+        * 100
+    )
     book.add(rows, fund, T_FUND, day, np.where(day >= start, 0, _cents(amount, ccy)), _cents(amount, ccy))
 
     # Insurance: the policy's cash value grows by the monthly premium.

@@ -24,7 +24,8 @@ from guanxi.ingest.synth.pools import DESC, Pools
 
 CH = {c.value: i for i, c in enumerate(TxnChannel)}
 TT = {t.value: i for i, t in enumerate(TxnType)}
-NORMAL, OPENING, FORCED = 0, 1, 2  # FORCED rows (planted patterns) may touch quiet accounts
+# FORCED rows (planted patterns) may touch quiet accounts; CLOSING rows empty an account as it closes.
+NORMAL, OPENING, FORCED, CLOSING = 0, 1, 2, 3
 OPEN_HOUR = 9 * 3600  # new accounts open at 09:00 with their first transaction
 
 _FIELDS = (
@@ -88,31 +89,23 @@ class Ledger:
 
 def settle(rng: np.random.Generator, buf: TxnBuffer, acc: Accounts, quiet: np.ndarray, hist: History) -> Ledger:
     """Filter, order and balance the batch's transactions; close accounts that close."""
+    # Closing transactions: booked after everything else on the closing day; amounts come later.
+    closing = np.flatnonzero((acc.close_day >= hist.start_day) & (acc.close_day < hist.end_day))
+    t_close = acc.close_day[closing] * DAY + 10 * 3600 + rng.integers(0, 3600, len(closing))
+    buf.add(closing, t_close, 0, False, CH["branch"], TT["transfer_out"], DESC["Account closure"], flag=CLOSING)
     c = buf.concat()
     first, last = open_window(acc, hist)
-    a, t = c["acct"], c["t"]
+    a, t, flag = c["acct"], c["t"], c["flag"]
     keep = (c["cents"] > 0) & (t >= hist.start_day * DAY) & (t < last[a])
-    keep &= (t > first[a]) | ((c["flag"] == OPENING) & (t == first[a]))
-    keep &= ~quiet[a] | (c["flag"] == FORCED)
-    c = {k: v[keep] for k, v in c.items()}
-
-    # Closing transactions: booked after everything else on the closing day.
-    closing = np.flatnonzero((acc.close_day >= hist.start_day) & (acc.close_day < hist.end_day))
-    k = len(closing)
-    extra = {
-        "acct": closing.astype(np.int32), "t": acc.close_day[closing] * DAY + 10 * 3600 + rng.integers(0, 3600, k),
-        "cents": np.zeros(k, np.int64), "credit": np.zeros(k, bool), "channel": np.full(k, CH["branch"], np.int8),
-        "ttype": np.full(k, TT["transfer_out"], np.int8), "desc": np.full(k, DESC["Account closure"], np.int16),
-        "mcc": np.full(k, -1, np.int8), "cp": np.full(k, -1, np.int32), "flag": np.full(k, FORCED, np.int8),
-    }  # fmt: skip
-    c = {name: np.concatenate([c[name], extra[name]]) for name in c}
-    is_close = np.zeros(len(c["acct"]), dtype=bool)
-    is_close[-k if k else len(is_close) :] = True
-
-    key = c["acct"].astype(np.int64) << 34 | (c["t"] - hist.start_day * DAY)
-    order = np.argsort(key, kind="stable")
-    c = {name: v[order] for name, v in c.items()}
-    is_close = is_close[order]
+    keep &= (t > first[a]) | ((flag == OPENING) & (t == first[a]))
+    keep &= ~quiet[a] | (flag == FORCED)
+    keep |= flag == CLOSING
+    # One gather per column: the kept rows, ordered by account then time (stable for ties).
+    rows = np.flatnonzero(keep)
+    key = a[rows].astype(np.int64) << 34 | (t[rows] - hist.start_day * DAY)
+    rows = rows[np.argsort(key, kind="stable")]
+    c = {name: v[rows] for name, v in c.items()}
+    is_close = c["flag"] == CLOSING
     a = c["acct"]
     signed = np.where(c["credit"], c["cents"], -c["cents"])
     signed[is_close] = 0
@@ -145,7 +138,8 @@ def settle(rng: np.random.Generator, buf: TxnBuffer, acc: Accounts, quiet: np.nd
     c["ttype"][np.flatnonzero(is_close)[owed]] = np.where(card[owed], TT["card_repayment"], TT["transfer_in"])
     c["desc"][np.flatnonzero(is_close)[owed]] = DESC["Final settlement"]
     bal[is_close] = 0
-    drop = is_close & (left == 0)
+    drop = np.zeros(len(bal), dtype=bool)
+    drop[np.flatnonzero(is_close)[left == 0]] = True
     if drop.any():
         c = {name: v[~drop] for name, v in c.items()}
         bal = bal[~drop]
@@ -175,20 +169,20 @@ _CURRENCIES = pa.array(list(CURRENCIES))
 
 
 def transaction_columns(led: Ledger, acc: Accounts, account_keys: pa.Array, pools: Pools, batch: int) -> dict:
-    """Columns of one transactions part."""
+    """Columns of one transactions part (text columns dictionary-encoded against their pools)."""
     c = led.cols
     n = len(c["acct"])
     return {
         "key": ar.batch_keys("T", batch, n, 9),
-        "account_key": ar.take(account_keys, c["acct"]),
+        "account_key": ar.codes(account_keys, c["acct"]),
         "booked_at": ar.timestamps(c["t"]),
         "amount": ar.money(c["cents"]),
-        "currency": ar.take(_CURRENCIES, acc.currency[c["acct"]]),
-        "direction": ar.take(_DIRECTIONS, (~c["credit"]).astype(np.int64)),
-        "channel": ar.take(_CHANNELS, c["channel"]),
-        "txn_type": ar.take(_TYPES, c["ttype"]),
-        "merchant_category": ar.take(_MCC, c["mcc"]),
-        "counterparty": ar.take(pools.text, c["cp"]),
-        "description": ar.take(pools.descriptions, c["desc"]),
+        "currency": ar.codes(_CURRENCIES, acc.currency[c["acct"]]),
+        "direction": ar.codes(_DIRECTIONS, (~c["credit"]).astype(np.int8)),
+        "channel": ar.codes(_CHANNELS, c["channel"]),
+        "txn_type": ar.codes(_TYPES, c["ttype"]),
+        "merchant_category": ar.codes(_MCC, c["mcc"]),
+        "counterparty": ar.codes(pools.text, c["cp"]),
+        "description": ar.codes(pools.descriptions, c["desc"]),
         "balance_after": ar.money(led.balance_after),
     }

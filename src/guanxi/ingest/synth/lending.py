@@ -83,7 +83,9 @@ class Lending:
         rows = np.flatnonzero(has_pl)
         org = cust.is_org[rows]
         car = ~org & (rng.random(len(rows)) < 0.4)
-        product = np.where(org, PRODUCT["PL-SME"], np.where(car, PRODUCT["PL-CAR"], cat.product_of(rng, "pl", cust.currency[rows])))
+        product = np.where(
+            org, PRODUCT["PL-SME"], np.where(car, PRODUCT["PL-CAR"], cat.product_of(rng, "pl", cust.currency[rows]))
+        )
         term = np.where(org, rng.choice(np.array([12, 24, 36]), len(rows)),
                         np.where(car, rng.choice(np.array([36, 60]), len(rows)), rng.choice(np.array([12, 24, 36, 60]), len(rows))))  # fmt: skip
         principal = np.where(org, rng.uniform(20_000_000, 300_000_000, len(rows)),

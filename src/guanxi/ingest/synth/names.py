@@ -142,7 +142,9 @@ class NamePools:
         en_male, en_female = _plain_pool(EnProvider.first_names_male), _plain_pool(EnProvider.first_names_female)
         surnames = [
             _chinese_pool(CnProvider.last_names, _PINYIN_SURNAME, ""),
-            _Pool([h for h, _, _ in _HK_SURNAME], [r for _, r, _ in _HK_SURNAME], np.array([w for *_, w in _HK_SURNAME])),
+            _Pool(
+                [h for h, _, _ in _HK_SURNAME], [r for _, r, _ in _HK_SURNAME], np.array([w for *_, w in _HK_SURNAME])
+            ),
             _chinese_pool(TwProvider.last_names, _TW_SURNAME, ""),
             _plain_pool(EnProvider.last_names),
         ]
@@ -170,9 +172,7 @@ class NamePools:
             out[rows] = self._surname_start[loc] + rng.choice(len(p), len(rows), p=p)
         return out
 
-    def given(
-        self, rng: np.random.Generator, locale: np.ndarray, female: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def given(self, rng: np.random.Generator, locale: np.ndarray, female: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Draw given-name positions: the native name and the one used in the romanised name."""
         native = np.zeros(len(locale), dtype=np.int64)
         for loc in range(4):

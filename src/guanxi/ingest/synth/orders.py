@@ -58,7 +58,10 @@ def make_orders(
     ok = (lending.status != REPAID) & (cur[owner] >= 0)
     src, dst = cur[owner[ok]], loan_acct[ok]
     cents = np.round(lending.cols["payment"][ok] * FX[acc.currency[src]] / FX[acc.currency[dst]]).astype(np.int64)
-    dom = (lending.cols["granted"][ok].astype("datetime64[D]") - lending.cols["granted"][ok].astype("datetime64[D]").astype("datetime64[M]")).astype(np.int64) + 1
+    dom = (
+        lending.cols["granted"][ok].astype("datetime64[D]")
+        - lending.cols["granted"][ok].astype("datetime64[D]").astype("datetime64[M]")
+    ).astype(np.int64) + 1
     add(src, dst, cents, "loan_payment", dom.clip(max=28), acc.open_day[dst])
 
     ins = np.flatnonzero((acc.tag == T_INS) & (cur[acc.owner] >= 0))
@@ -68,7 +71,9 @@ def make_orders(
 
     rows = np.flatnonzero((sav >= 0) & (cur >= 0) & (rng.random(cust.n) < 0.3))
     src = cur[rows]
-    cents = np.round(np.maximum(cust.income[rows], 200_000) * rng.uniform(0.05, 0.2, len(rows)) * FX[acc.currency[src]], -4)
+    cents = np.round(
+        np.maximum(cust.income[rows], 200_000) * rng.uniform(0.05, 0.2, len(rows)) * FX[acc.currency[src]], -4
+    )
     start = np.maximum(acc.open_day[src], acc.open_day[sav[rows]]) + rng.integers(1, 200, len(rows))
     add(src, sav[rows], cents.astype(np.int64), "savings", rng.integers(1, 29, len(rows)), start)
 
@@ -77,7 +82,9 @@ def make_orders(
     renter_p = np.where(cust.stage == ST_YOUNG, 0.35, np.where(cust.stage == ST_FAMILY, 0.2, 0.0))
     rows = np.flatnonzero((cur >= 0) & ~mortgaged & (fam.role <= 0) & (rng.random(cust.n) < renter_p))
     src = cur[rows]
-    cents = np.round(np.maximum(cust.income[rows], 300_000) * rng.uniform(0.2, 0.35, len(rows)) * FX[acc.currency[src]], -4)
+    cents = np.round(
+        np.maximum(cust.income[rows], 300_000) * rng.uniform(0.2, 0.35, len(rows)) * FX[acc.currency[src]], -4
+    )
     add(src, np.full(len(rows), -1), cents.astype(np.int64), "household", rng.integers(1, 6, len(rows)),
         acc.open_day[src] + rng.integers(1, 400, len(rows)), pools.pick(rng, "landlord", cust.area[rows]),
         pools.pick(rng, "bank", cust.area[rows]))  # fmt: skip
@@ -109,7 +116,9 @@ def order_columns(orders: Orders, acc: Accounts, account_keys: pa.Array, numbers
         "key": ar.batch_keys("SO", batch, orders.count, 7),
         "account_key": ar.take(account_keys, orders.account),
         "beneficiary_bank": bank,
-        "beneficiary_account": pa.compute.if_else(pa.array(internal), ar.take(numbers, np.maximum(orders.target, 0)), external_number),
+        "beneficiary_account": pa.compute.if_else(
+            pa.array(internal), ar.take(numbers, np.maximum(orders.target, 0)), external_number
+        ),
         "amount": ar.money(orders.cents),
         "currency": ar.take(pa.array(list(CURRENCIES)), acc.currency[orders.account]),
         "purpose": ar.take(pa.array([p.value for p in OrderPurpose]), orders.purpose),

@@ -62,7 +62,7 @@ DESCRIPTIONS = (
     "Utility bill", "Mobile phone bill", "ATM cash withdrawal", "Branch cash withdrawal", "Cash deposit",
     "Transfer to", "Transfer from", "Red packet 红包", "Rent", "Savings transfer", "Insurance premium",
     "Loan repayment", "Loan interest", "Late payment fee", "Card repayment", "Card interest", "Annual card fee",
-    "Deposit interest", "Account maintenance fee", "Fund subscription", "Time deposit placement", "Loan drawdown",
+    "Deposit interest", "Account maintenance fee", "Fund subscription", "Fund redemption", "Time deposit placement", "Loan drawdown",
     "Loan disbursement", "Opening deposit", "Account closure", "Final settlement", "Transfer to other bank",
     "Customer receipt", "Supplier payment", "Payroll", "Tax payment", "Lease payment", "Family support",
     "Inward remittance", "Outward remittance",
@@ -113,12 +113,13 @@ class Pools:
         offshore = _split(OFFSHORE)
         self.offshore = (len(text), len(offshore))
         text.extend(offshore)
-        org_zh, org_latin = _org_names(branch_city_zh, branch_city_en, branch_area)
+        org_zh, org_latin, org_domain = _org_names(branch_city_zh, branch_city_en, branch_area)
         self.org_per_branch = len(org_zh) // len(branch_area)
         self.org_start = len(text)  # organisation names double as employers, clients and suppliers
         text.extend(org_zh)
         self.org_latin = pa.array(org_latin)
         self.org_native = pa.array(org_zh)
+        self.org_domain = pa.array(org_domain)
         self.text = pa.array(text)
         self.descriptions = pa.array(DESCRIPTIONS)
 
@@ -153,14 +154,17 @@ class Pools:
         return self.offshore[0] + rng.integers(0, self.offshore[1], n)
 
 
-def _org_names(city_zh: list[str], city_en: list[str], area: list[int]) -> tuple[list[str], list[str]]:
+def _org_names(city_zh: list[str], city_en: list[str], area: list[int]) -> tuple[list[str], list[str], list[str]]:
     prefixes = [p.split(" ") for p in _split(_ORG_PREFIX)]
     industries = [p.split(" ", 2) for p in _split(_ORG_INDUSTRY)]
     zh: list[str] = []
     latin: list[str] = []
+    domain: list[str] = []
     for czh, cen, a in zip(city_zh, city_en, area, strict=True):
         for simp, trad, lat in prefixes:
             for isimp, itrad, ilat in industries:
+                tld = ("com.cn", "com.hk", "com.tw", "com")[a]
+                domain.append(f"{lat.lower()}{ilat.split(' ')[0].lower()}.{tld}")
                 if a == AREA_CN:
                     zh.append(f"{czh}{simp}{isimp}有限公司")
                     latin.append(f"{cen} {lat} {ilat} Co., Ltd.")
@@ -173,4 +177,4 @@ def _org_names(city_zh: list[str], city_en: list[str], area: list[int]) -> tuple
                 else:
                     zh.append(f"{lat} {ilat} Ltd")
                     latin.append(f"{lat} {ilat} Ltd")
-    return zh, latin
+    return zh, latin, domain

@@ -158,9 +158,9 @@ def make_customers(
 
     surname = names.surnames(rng, locale)
     given, latin_given = names.given(rng, locale, female)
-    org_name = np.where(
-        is_org, branch * pools.org_per_branch + rng.integers(0, pools.org_per_branch, n), -1
-    ).astype(np.int64)
+    org_name = np.where(is_org, branch * pools.org_per_branch + rng.integers(0, pools.org_per_branch, n), -1).astype(
+        np.int64
+    )
     return Customers(
         n=n,
         number=np.arange(first + 1, first + n + 1, dtype=np.int64),
@@ -214,14 +214,18 @@ def _income_band(rng: np.random.Generator, age: np.ndarray, occupation: np.ndarr
     lo, hi = _OCC_LO[occupation], _OCC_HI[occupation]
     band = lo + (rng.random(len(age)) * (hi - lo + 1)).astype(np.int64)
     # Pay rises with seniority: the young sit a band lower, the mid-career sometimes a band higher.
-    band = band - ((age < 28) & (rng.random(len(age)) < 0.6)) + ((age >= 40) & (age < 60) & (rng.random(len(age)) < 0.3))
+    band = (
+        band - ((age < 28) & (rng.random(len(age)) < 0.6)) + ((age >= 40) & (age < 60) & (rng.random(len(age)) < 0.3))
+    )
     return band.clip(np.maximum(lo - 1, 0), hi)
 
 
 def _income(rng: np.random.Generator, band: np.ndarray, area: np.ndarray) -> np.ndarray:
     lo, hi = BAND_INCOME[band, 0], BAND_INCOME[band, 1]
     with np.errstate(divide="ignore"):
-        log_amount = np.log(np.maximum(lo, 1)) + rng.random(len(band)) * (np.log(np.maximum(hi, 1)) - np.log(np.maximum(lo, 1)))
+        log_amount = np.log(np.maximum(lo, 1)) + rng.random(len(band)) * (
+            np.log(np.maximum(hi, 1)) - np.log(np.maximum(lo, 1))
+        )
     yuan = np.where(band > 0, np.exp(log_amount), 0) * AREA_INCOME[area]
     return (np.round(yuan / 10) * 1000).astype(np.int64)  # whole tens of yuan, in cents
 
@@ -263,7 +267,9 @@ def party_columns(cust: Customers, names: NamePools, pools: Pools, cat: Catalogu
     status = np.where(cust.prospect, 0, np.where(closed, 2, 1))
     return {
         "key": ar.keys("P", cust.number, 9),
-        "party_type": ar.take(pa.array([PartyType.INDIVIDUAL.value, PartyType.ORGANISATION.value]), cust.is_org.astype(np.int64)),
+        "party_type": ar.take(
+            pa.array([PartyType.INDIVIDUAL.value, PartyType.ORGANISATION.value]), cust.is_org.astype(np.int64)
+        ),
         "full_name": pc.if_else(org, ar.take(pools.org_native, org_idx), full),
         "given_name": pc.if_else(org, nulls, given),
         "family_name": pc.if_else(org, nulls, family),

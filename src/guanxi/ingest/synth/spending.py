@@ -21,7 +21,7 @@ from guanxi.ingest.synth.pools import AREA_CN, DESC, MCC
 from guanxi.ingest.synth.population import EMPLOYED, HOMEMAKER, RETIRED, SELF_EMPLOYED, STUDENT, UNEMPLOYED
 
 # Card purchases per month by age group (18-29, 30-44, 45-59, 60-74, 75+).
-_CARD_RATE = np.array([9.0, 8.0, 6.5, 4.0, 1.8])
+_CARD_RATE = np.array([7.5, 6.5, 5.2, 3.2, 1.5])
 _BAND_SPEND = np.array([0.6, 0.75, 0.9, 1.0, 1.1, 1.2, 1.3])
 _BAND_AMOUNT = np.array([0.55, 0.7, 0.85, 1.0, 1.35, 1.9, 2.8])
 _CATEGORY_MIX = np.array([
@@ -162,7 +162,9 @@ def _household_support(b: Batch, rng: np.random.Generator) -> None:
     c, m = np.repeat(rows, hist.months), np.tile(np.arange(hist.months), len(rows))
     src = cur[spouse[c]]
     day = hist.day_of_month(m, rng.integers(1, 29, len(c)))
-    amount = np.round(np.maximum(cust.income[spouse[c]], 300_000) * rng.uniform(0.15, 0.35, len(c)) * FX[b.acc.currency[src]], -2)
+    amount = np.round(
+        np.maximum(cust.income[spouse[c]], 300_000) * rng.uniform(0.15, 0.35, len(c)) * FX[b.acc.currency[src]], -2
+    )
     b.buf.pair(src, cur[c], hist.seconds(rng, day, "evening"), amount, b.acc.currency, (TT["transfer_out"], TT["transfer_in"]),
                CH["mobile"], (DESC["Family support"], DESC["Family support"]))  # fmt: skip
     rows = np.flatnonzero(needs & ~backed)
@@ -237,7 +239,7 @@ def transfers(b: Batch) -> None:
     cur = b.ptr["current"]
     group, band = _age_band(b)
     person = (cur >= 0) & ~cust.is_org
-    for credit, rates in ((False, [2.0, 1.6, 1.2, 0.7, 0.3]), (True, [1.2, 0.9, 0.8, 0.5, 0.3])):
+    for credit, rates in ((False, [1.4, 1.1, 0.9, 0.5, 0.2]), (True, [0.8, 0.6, 0.5, 0.4, 0.2])):
         counts = rng.poisson((np.array(rates)[group] * person)[:, None] * b.activity)
         c, m = expand(counts)
         day = hist.sample_days(rng, m, "flat")
@@ -280,7 +282,7 @@ def business(b: Batch) -> None:
     cur = b.ptr["current"]
     orgs = np.flatnonzero(cust.is_org & (cur >= 0))
     size = rng.lognormal(0, 0.8, len(orgs))
-    for credit, rate, median in ((True, 18.0, 6000.0), (False, 9.0, 8000.0)):
+    for credit, rate, median in ((True, 10.0, 9000.0), (False, 5.0, 12000.0)):
         counts = rng.poisson((rate * size)[:, None] * b.activity[orgs] * hist.season["business"][None, :])
         ci, m = expand(counts)
         c = orgs[ci]
@@ -293,7 +295,7 @@ def business(b: Batch) -> None:
                   TT["transfer_in"] if credit else TT["transfer_out"],
                   DESC["Customer receipt"] if credit else DESC["Supplier payment"],
                   cp=b.pools.organisation(rng, cust.branch[c]))  # fmt: skip
-    expected = 18 * 6000 * np.exp(1.1**2 / 2) * size
+    expected = 10 * 9000 * np.exp(1.1**2 / 2) * size
     c, m = np.repeat(np.arange(len(orgs)), hist.months), np.tile(np.arange(hist.months), len(orgs))
     acct = cur[orgs[c]]
     for share, dom, ttype, desc, kind in ((0.25, 10, TT["transfer_out"], DESC["Payroll"], None),
@@ -306,4 +308,3 @@ def business(b: Batch) -> None:
     day = hist.day_of_month(m, np.full(len(c), 28))
     b.buf.add(acct, hist.seconds(rng, day, "batch"), _convert(np.full(len(c), 5000.0), b.acc.currency[acct]), False,
               CH["system"], TT["fee"], DESC["Account maintenance fee"])  # fmt: skip
-

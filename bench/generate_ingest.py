@@ -1,0 +1,127 @@
+"""Benchmark: generate ~10 million transactions, ingest them, and compare with plain DuckDB.
+
+Prints rows/s for generation and for our ingest, and the ratio of our ingest of the same files
+to a plain DuckDB ``COPY (SELECT ... FROM read_parquet/read_csv) TO lake (PARTITION_BY month)``,
+run in this same script on the same machine. Target: ratio at most 1.5.
+
+    .venv/bin/python bench/generate_ingest.py                       # 10M transactions, Parquet
+    .venv/bin/python bench/generate_ingest.py --transactions 2000000 --formats parquet,csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from guanxi.db import make_engine
+from guanxi.ingest.mapping import builtin_mapping
+from guanxi.ingest.service import IngestReport, ingest_extract
+from guanxi.ingest.synth import generate_bank
+from guanxi.migrate import upgrade
+
+LAKE_ENTITIES = ("transactions", "digital_events")
+
+
+def _link_subset(extract: Path, target: Path, keep: set[str]) -> Path:
+    """A folder of symlinks to the chosen entity files of ``extract``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in extract.iterdir():
+        name = path.name.split(".")[0]
+        if name in keep:
+            (target / path.name).symlink_to(path.resolve())
+    return target
+
+
+def _ingest(directory: Path, url: str, lake: Path, work: Path) -> tuple[IngestReport, float]:
+    started = time.perf_counter()
+    report = ingest_extract(
+        directory=directory, mapping=builtin_mapping("canonical", "bench"), bind=make_engine(url),
+        lake_root=lake, work_dir=work / "tmp", quarantine_dir=work / "quarantine",
+    )
+    return report, time.perf_counter() - started
+
+
+def _baseline(extract: Path, fmt: str, lake: Path) -> tuple[int, float]:
+    """Plain DuckDB: read the same files, write them month-partitioned to Parquet."""
+    pattern = (extract / "transactions" / f"*.{fmt}").as_posix()
+    reader = f"read_parquet('{pattern}')" if fmt == "parquet" else f"read_csv('{pattern}', header=true)"
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    started = time.perf_counter()
+    rows = con.execute(
+        f"COPY (SELECT *, strftime(CAST(booked_at AS TIMESTAMPTZ), '%Y-%m') AS month FROM {reader}) "
+        f"TO '{(lake / 'transactions').as_posix()}' (FORMAT PARQUET, COMPRESSION zstd, PARTITION_BY (month))"
+    ).fetchall()[0][0]
+    return int(rows), time.perf_counter() - started
+
+
+def run_format(fmt: str, transactions: int, months: int, out: Path) -> dict[str, float]:
+    """Generate, ingest and compare for one file format; return the figures."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    # calibrate: transactions per customer for this many months
+    probe = generate_bank(customers=500, months=months, seed=7, out=out / "probe", fmt="parquet", end=dt.date(2026, 11, 1))
+    per_customer = probe.counts["transactions"] / 500
+    customers = max(1000, int(transactions / per_customer))
+    shutil.rmtree(out / "probe")
+
+    extract = out / "extract"
+    started = time.perf_counter()
+    generated = generate_bank(customers=customers, months=months, seed=42, out=extract, fmt=fmt, end=dt.date(2026, 11, 1))  # type: ignore[arg-type]
+    gen_seconds = time.perf_counter() - started
+    txns = generated.counts["transactions"]
+
+    url = f"sqlite:///{out / 'guanxi.db'}"
+    upgrade(make_engine(url))
+    reference = _link_subset(extract, out / "reference", {e for e in generated.counts if e not in LAKE_ENTITIES})
+    _, ref_seconds = _ingest(reference, url, out / "lake", out)
+    lake_only = _link_subset(extract, out / "txns", {"transactions"})
+    report, ours = _ingest(lake_only, url, out / "lake", out)
+    _, again = _ingest(lake_only, url, out / "lake", out)
+    base_rows, base = _baseline(extract, fmt, out / "baseline-lake")
+    assert report.entity("transactions").new == txns == base_rows, (report.entity("transactions"), txns, base_rows)
+    return {
+        "customers": customers, "transactions": txns, "generate_s": gen_seconds, "reference_s": ref_seconds,
+        "ours_s": ours, "again_s": again, "baseline_s": base,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the side-by-side table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--transactions", type=int, default=10_000_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--formats", default="parquet")
+    parser.add_argument("--out", type=Path, default=Path("bench/out"))
+    args = parser.parse_args(argv)
+    results = {}
+    for fmt in args.formats.split(","):
+        print(f"[{fmt}] generating about {args.transactions:,} transactions and ingesting them...", flush=True)
+        results[fmt] = run_format(fmt, args.transactions, args.months, args.out / fmt)
+    print()
+    print(f"{'format':8} {'txns':>12} {'generate/s':>12} {'ingest/s':>12} {'duckdb/s':>12} {'ratio':>7} {'reload s':>9}")
+    worst = 0.0
+    for fmt, r in results.items():
+        ratio = r["ours_s"] / r["baseline_s"]
+        worst = max(worst, ratio)
+        print(
+            f"{fmt:8} {int(r['transactions']):>12,} {r['transactions'] / r['generate_s']:>12,.0f} "
+            f"{r['transactions'] / r['ours_s']:>12,.0f} {r['transactions'] / r['baseline_s']:>12,.0f} "
+            f"{ratio:>7.2f} {r['again_s']:>9.1f}"
+        )
+        print(
+            f"         customers {int(r['customers']):,}; reference data ingest {r['reference_s']:.1f} s; "
+            f"generation {r['generate_s']:.1f} s; our ingest {r['ours_s']:.1f} s vs DuckDB COPY {r['baseline_s']:.1f} s"
+        )
+    print(f"\nratio of our ingest to plain DuckDB (target <= 1.5): {worst:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
