@@ -41,8 +41,12 @@ def _link_subset(extract: Path, target: Path, keep: set[str]) -> Path:
 def _ingest(directory: Path, url: str, lake: Path, work: Path) -> tuple[IngestReport, float]:
     started = time.perf_counter()
     report = ingest_extract(
-        directory=directory, mapping=builtin_mapping("canonical", "bench"), bind=make_engine(url),
-        lake_root=lake, work_dir=work / "tmp", quarantine_dir=work / "quarantine",
+        directory=directory,
+        mapping=builtin_mapping("canonical", "bench"),
+        bind=make_engine(url),
+        lake_root=lake,
+        work_dir=work / "tmp",
+        quarantine_dir=work / "quarantine",
     )
     return report, time.perf_counter() - started
 
@@ -66,14 +70,18 @@ def run_format(fmt: str, transactions: int, months: int, out: Path) -> dict[str,
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     # calibrate: transactions per customer for this many months
-    probe = generate_bank(customers=500, months=months, seed=7, out=out / "probe", fmt="parquet", end=dt.date(2026, 11, 1))
+    probe = generate_bank(
+        customers=500, months=months, seed=7, out=out / "probe", fmt="parquet", end=dt.date(2026, 11, 1)
+    )
     per_customer = probe.counts["transactions"] / 500
     customers = max(1000, int(transactions / per_customer))
     shutil.rmtree(out / "probe")
 
     extract = out / "extract"
     started = time.perf_counter()
-    generated = generate_bank(customers=customers, months=months, seed=42, out=extract, fmt=fmt, end=dt.date(2026, 11, 1))  # type: ignore[arg-type]
+    generated = generate_bank(
+        customers=customers, months=months, seed=42, out=extract, fmt=fmt, end=dt.date(2026, 11, 1)
+    )  # type: ignore[arg-type]
     gen_seconds = time.perf_counter() - started
     txns = generated.counts["transactions"]
 
@@ -87,8 +95,13 @@ def run_format(fmt: str, transactions: int, months: int, out: Path) -> dict[str,
     base_rows, base = _baseline(extract, fmt, out / "baseline-lake")
     assert report.entity("transactions").new == txns == base_rows, (report.entity("transactions"), txns, base_rows)
     return {
-        "customers": customers, "transactions": txns, "generate_s": gen_seconds, "reference_s": ref_seconds,
-        "ours_s": ours, "again_s": again, "baseline_s": base,
+        "customers": customers,
+        "transactions": txns,
+        "generate_s": gen_seconds,
+        "reference_s": ref_seconds,
+        "ours_s": ours,
+        "again_s": again,
+        "baseline_s": base,
     }
 
 
@@ -105,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{fmt}] generating about {args.transactions:,} transactions and ingesting them...", flush=True)
         results[fmt] = run_format(fmt, args.transactions, args.months, args.out / fmt)
     print()
-    print(f"{'format':8} {'txns':>12} {'generate/s':>12} {'ingest/s':>12} {'duckdb/s':>12} {'ratio':>7} {'reload s':>9}")
+    print(
+        f"{'format':8} {'txns':>12} {'generate/s':>12} {'ingest/s':>12} {'duckdb/s':>12} {'ratio':>7} {'reload s':>9}"
+    )
     worst = 0.0
     for fmt, r in results.items():
         ratio = r["ours_s"] / r["baseline_s"]

@@ -76,9 +76,13 @@ def test_an_unknown_format_is_refused(tmp_path, migrated):
 
 
 def test_create_a_user(migrated):
-    result = runner.invoke(app, ["users", "create", "rm.lee", "--role", "relationship_manager", "--password", "s3cret-pass"])
+    result = runner.invoke(
+        app, ["users", "create", "rm.lee", "--role", "relationship_manager", "--password", "s3cret-pass"]
+    )
     assert result.exit_code == 0, result.output
-    again = runner.invoke(app, ["users", "create", "rm.lee", "--role", "relationship_manager", "--password", "s3cret-pass"])
+    again = runner.invoke(
+        app, ["users", "create", "rm.lee", "--role", "relationship_manager", "--password", "s3cret-pass"]
+    )
     assert again.exit_code == ExitCode.BAD_INPUT
     assert "user 'rm.lee' already exists" in again.stderr
     bad_role = runner.invoke(app, ["users", "create", "x", "--role", "king", "--password", "s3cret-pass"])

@@ -188,5 +188,8 @@ def test_a_reload_with_some_new_transactions_adds_only_those(tmp_path, ingest, l
     txns = report.entity("transactions")
     assert (txns.read, txns.new, txns.existing, txns.rejected) == (2, 1, 1, 0)
     assert _lake(lake_root, "transactions", "SELECT source_key FROM LAKE ORDER BY source_key") == [
-        ("T1",), ("T10",), ("T2",), ("T3",)
+        ("T1",),
+        ("T10",),
+        ("T2",),
+        ("T3",),
     ]

@@ -100,10 +100,12 @@ def run_ingest(
 def print_ingest_report(report: IngestReport) -> None:
     """Show an ingest report as a table, with notes and the quarantine file."""
     table = Table(title=f"ingest of {report.directory} ({report.mapping}, source system {report.source_system})")
-    for column in ("entity", "files", "read", "new", "already loaded", "rejected"):
-        table.add_column(column, justify="left" if column in ("entity", "files") else "right")
+    table.add_column("entity", no_wrap=True)
+    table.add_column("from", overflow="ellipsis", max_width=24)
+    for column in ("read", "new", "existing", "rejected"):
+        table.add_column(column, justify="right", no_wrap=True)
     for e in report.entities:
-        files = ", ".join(e.files[:2]) + (f" (+{len(e.files) - 2})" if len(e.files) > 2 else "")
+        files = e.files[0] if len(e.files) == 1 else f"{len(e.files)} files"
         rejected = f"[red]{e.rejected:,}[/]" if e.rejected else "0"
         table.add_row(e.entity, files, f"{e.read:,}", f"{e.new:,}", f"{e.existing:,}", rejected)
     console.print(table)

@@ -311,7 +311,8 @@ def _load(
     progress: Progress,
     lake_root: Path,
 ) -> None:
-    progress.start(f"load {p.spec.name}", report.valid)
+    # A single-pass lake load learns its row count while it writes.
+    progress.start(f"load {p.spec.name}", None if p.single_pass else report.valid)
     if p.spec.target == "db":
         report.new = load_entity(
             session, con, p.spec, source_system=source_system, batch_size=batch_size, progress=progress

@@ -175,7 +175,8 @@ def _checks(
         checks.append(
             _error(
                 name,
-                f"length({col}) > {spec.max_len}",
+                # strlen counts bytes (cheap); only values long in bytes need their characters counted.
+                f"strlen({col}) > {spec.max_len} AND length({col}) > {spec.max_len}",
                 sql_string(f"longer than {spec.max_len} characters"),
                 col,
             )

@@ -41,8 +41,15 @@ def codes(pool: pa.Array, index: np.ndarray) -> pa.DictionaryArray:
     """Pool values by position as a dictionary array (no copying of text); negative gives null.
 
     Parquet writes such a column with the pool as its dictionary, and readers see plain strings.
+    The pool is de-duplicated first: Parquet's writer does not produce stable bytes from a
+    dictionary that repeats a value.
     """
     index = np.asarray(index)
+    unique = pc.unique(pool)
+    if len(unique) != len(pool):
+        position = pc.index_in(pool, value_set=unique).to_numpy()
+        index = np.where(index < 0, -1, position[np.maximum(index, 0)])
+        pool = unique
     missing = index < 0
     indices = pa.array(index.astype(np.int32), mask=missing if missing.any() else None)
     return pa.DictionaryArray.from_arrays(indices, pool)

@@ -8,8 +8,17 @@ from guanxi.ingest.synth.catalogue import FX
 from guanxi.ingest.synth.context import Batch
 from guanxi.ingest.synth.history import DAY
 from guanxi.ingest.synth.holdings import (
-    ACTIVE, T_CC, T_CURRENT, T_EXTRA_SAVINGS, T_FUND, T_MORTGAGE, T_PL, T_SAVINGS, T_SME, T_TD,
-)  # fmt: skip
+    ACTIVE,
+    T_CC,
+    T_CURRENT,
+    T_EXTRA_SAVINGS,
+    T_FUND,
+    T_MORTGAGE,
+    T_PL,
+    T_SAVINGS,
+    T_SME,
+    T_TD,
+)
 from guanxi.ingest.synth.ledger import CH, OPEN_HOUR, OPENING, TT, alive
 from guanxi.ingest.synth.orders import PURPOSE
 from guanxi.ingest.synth.pools import DESC, MCC
@@ -161,17 +170,33 @@ def standing_orders(b: Batch) -> None:
     premium = purpose == PURPOSE["insurance"]
     i = r[internal]
     types = np.where(premium[internal], TT["insurance_premium"], TT["transfer_out"])
-    b.buf.add(o.account[i], t[internal], o.cents[i], False, CH["system"], types,
-              np.where(premium[internal], DESC["Insurance premium"], DESC["Savings transfer"]),
-              np.where(premium[internal], MCC["insurance"], -1))  # fmt: skip
+    b.buf.add(
+        o.account[i],
+        t[internal],
+        o.cents[i],
+        False,
+        CH["system"],
+        types,
+        np.where(premium[internal], DESC["Insurance premium"], DESC["Savings transfer"]),
+        np.where(premium[internal], MCC["insurance"], -1),
+    )
     converted = np.round(o.cents[i] * FX[acc.currency[o.target[i]]] / FX[acc.currency[o.account[i]]]).astype(np.int64)
-    b.buf.add(o.target[i], t[internal], converted, True, CH["system"],
-              np.where(premium[internal], TT["insurance_premium"], TT["transfer_in"]),
-              np.where(premium[internal], DESC["Insurance premium"], DESC["Savings transfer"]))  # fmt: skip
+    b.buf.add(
+        o.target[i],
+        t[internal],
+        converted,
+        True,
+        CH["system"],
+        np.where(premium[internal], TT["insurance_premium"], TT["transfer_in"]),
+        np.where(premium[internal], DESC["Insurance premium"], DESC["Savings transfer"]),
+    )
     e = r[~internal]
     kind = o.purpose[e]
-    desc = np.select([kind == PURPOSE["household"], kind == PURPOSE["leasing"]], [DESC["Rent"], DESC["Lease payment"]],
-                     DESC["Family support"])  # fmt: skip
+    desc = np.select(
+        [kind == PURPOSE["household"], kind == PURPOSE["leasing"]],
+        [DESC["Rent"], DESC["Lease payment"]],
+        DESC["Family support"],
+    )
     ttype = np.where(kind == PURPOSE["other"], TT["transfer_out"], TT["bill_payment"])
     b.buf.add(o.account[e], t[~internal], o.cents[e], False, CH["system"], ttype, desc, cp=o.counterparty[e])
 
@@ -191,7 +216,23 @@ def fund_activity(b: Batch) -> None:
     channel = np.where(rng.random(len(f)) < 0.7, CH["mobile"], CH["branch"])
     sel = ~redeem
     top = np.round(cents[sel] * FX[acc.currency[cur[sel]]] / FX[acc.currency[f[sel]]]).astype(np.int64)
-    b.buf.pair(cur[sel], f[sel], t[sel], top, acc.currency, (TT["investment"], TT["investment"]), channel[sel],
-               (DESC["Fund subscription"], DESC["Fund subscription"]))  # fmt: skip
-    b.buf.pair(f[redeem], cur[redeem], t[redeem], cents[redeem], acc.currency, (TT["investment"], TT["investment"]),
-               channel[redeem], (DESC["Fund redemption"], DESC["Fund redemption"]))  # fmt: skip
+    b.buf.pair(
+        cur[sel],
+        f[sel],
+        t[sel],
+        top,
+        acc.currency,
+        (TT["investment"], TT["investment"]),
+        channel[sel],
+        (DESC["Fund subscription"], DESC["Fund subscription"]),
+    )
+    b.buf.pair(
+        f[redeem],
+        cur[redeem],
+        t[redeem],
+        cents[redeem],
+        acc.currency,
+        (TT["investment"], TT["investment"]),
+        channel[redeem],
+        (DESC["Fund redemption"], DESC["Fund redemption"]),
+    )

@@ -48,49 +48,58 @@ class Branch:
     median_income: int
 
 
-BRANCHES = (
-    Branch("BR01", "Shanghai Lujiazui Branch", "上海陆家嘴支行", "Shanghai", "Shanghai", "上海", "CN", AREA_CN,
-           "上海市浦东新区陆家嘴环路1000号", dt.date(1995, 6, 18), 1.6, "flagship", 5_700, 96_000),
-    Branch("BR02", "Shanghai Jing'an Branch", "上海静安支行", "Shanghai", "Shanghai", "上海", "CN", AREA_CN,
-           "上海市静安区南京西路1266号", dt.date(1998, 3, 2), 1.2, "urban", 980, 92_000),
-    Branch("BR03", "Beijing Financial Street Branch", "北京金融街支行", "Beijing", "Beijing", "北京", "CN", AREA_CN,
-           "北京市西城区金融大街35号", dt.date(1996, 9, 9), 1.5, "flagship", 1_100, 98_000),
-    Branch("BR04", "Beijing Chaoyang Branch", "北京朝阳支行", "Beijing", "Beijing", "北京", "CN", AREA_CN,
-           "北京市朝阳区建国路88号", dt.date(2003, 5, 12), 1.2, "urban", 3_400, 85_000),
-    Branch("BR05", "Shenzhen Futian Branch", "深圳福田支行", "Guangdong", "Shenzhen", "深圳", "CN", AREA_CN,
-           "深圳市福田区深南大道6008号", dt.date(1999, 11, 1), 1.3, "flagship", 1_550, 88_000),
-    Branch("BR06", "Shenzhen Nanshan Branch", "深圳南山支行", "Guangdong", "Shenzhen", "深圳", "CN", AREA_CN,
-           "深圳市南山区科苑路15号", dt.date(2008, 4, 21), 1.0, "urban", 1_800, 90_000),
-    Branch("BR07", "Guangzhou Tianhe Branch", "广州天河支行", "Guangdong", "Guangzhou", "广州", "CN", AREA_CN,
-           "广州市天河区花城大道85号", dt.date(2001, 7, 16), 1.1, "urban", 2_240, 76_000),
-    Branch("BR08", "Hangzhou West Lake Branch", "杭州西湖支行", "Zhejiang", "Hangzhou", "杭州", "CN", AREA_CN,
-           "杭州市西湖区文三路259号", dt.date(2004, 10, 8), 1.0, "urban", 1_140, 74_000),
-    Branch("BR09", "Chengdu Jinjiang Branch", "成都锦江支行", "Sichuan", "Chengdu", "成都", "CN", AREA_CN,
-           "成都市锦江区红星路三段1号", dt.date(2006, 6, 6), 1.0, "urban", 900, 56_000),
-    Branch("BR10", "Nanjing Xinjiekou Branch", "南京新街口支行", "Jiangsu", "Nanjing", "南京", "CN", AREA_CN,
-           "南京市秦淮区中山南路1号", dt.date(2005, 3, 28), 0.9, "urban", 740, 70_000),
-    Branch("BR11", "Wuhan Jianghan Branch", "武汉江汉支行", "Hubei", "Wuhan", "武汉", "CN", AREA_CN,
-           "武汉市江汉区解放大道688号", dt.date(2007, 8, 18), 0.9, "urban", 650, 55_000),
-    Branch("BR12", "Xiamen Siming Branch", "厦门思明支行", "Fujian", "Xiamen", "厦门", "CN", AREA_CN,
-           "厦门市思明区鹭江道8号", dt.date(2010, 1, 11), 0.7, "community", 1_070, 62_000),
-    Branch("BR13", "Hong Kong Central Branch", "香港中環分行", "Hong Kong", "Hong Kong", "香港", "HK", AREA_HK,
-           "香港中環德輔道中68號", dt.date(2000, 2, 14), 1.2, "flagship", 250, 180_000),
-    Branch("BR14", "Tsim Sha Tsui Branch", "尖沙咀分行", "Hong Kong", "Kowloon", "九龍", "HK", AREA_HK,
-           "九龍尖沙咀彌敦道132號", dt.date(2009, 9, 1), 0.9, "urban", 320, 150_000),
-    Branch("BR15", "Sha Tin Branch", "沙田分行", "Hong Kong", "Sha Tin", "沙田", "HK", AREA_HK,
-           "新界沙田正街18號", dt.date(2012, 5, 2), 0.7, "community", 690, 140_000),
-    Branch("BR16", "Taipei Xinyi Branch", "台北信義分行", "Taiwan", "Taipei", "台北", "TW", AREA_TW,
-           "台北市信義區松仁路100號", dt.date(2013, 7, 1), 0.9, "urban", 220, 110_000),
-    Branch("BR17", "Taichung Branch", "台中分行", "Taiwan", "Taichung", "台中", "TW", AREA_TW,
-           "台中市西屯區台灣大道三段99號", dt.date(2015, 4, 20), 0.6, "community", 2_800, 90_000),
-    Branch("BR18", "Kaohsiung Branch", "高雄分行", "Taiwan", "Kaohsiung", "高雄", "TW", AREA_TW,
-           "高雄市前鎮區成功二路11號", dt.date(2016, 10, 3), 0.5, "community", 2_700, 85_000),
-    Branch("BR19", "London Branch", "伦敦分行", "England", "London", "伦敦", "GB", AREA_EN,
-           "1 Cornhill, London EC3V 3ND", dt.date(2011, 11, 7), 0.6, "international", 8_900, 290_000),
-    Branch("BR20", "Vancouver Branch", "温哥华分行", "British Columbia", "Vancouver", "温哥华", "CA", AREA_EN,
-           "1055 West Georgia Street, Vancouver, BC V6E 3P3", dt.date(2014, 6, 16), 0.5, "international",
-           680, 260_000),
-)  # fmt: skip
+# code|name|name_zh|region|city|city_zh|country|opened|weight|tier|catchment (thousands)|median income|address
+_BRANCH_ROWS = (
+    "BR01|Shanghai Lujiazui Branch|上海陆家嘴支行|Shanghai|Shanghai|上海|CN|1995-06-18|1.6|flagship|5700|96000|"
+    "上海市浦东新区陆家嘴环路1000号",
+    "BR02|Shanghai Jing'an Branch|上海静安支行|Shanghai|Shanghai|上海|CN|1998-03-02|1.2|urban|980|92000|"
+    "上海市静安区南京西路1266号",
+    "BR03|Beijing Financial Street Branch|北京金融街支行|Beijing|Beijing|北京|CN|1996-09-09|1.5|flagship|1100|98000|"
+    "北京市西城区金融大街35号",
+    "BR04|Beijing Chaoyang Branch|北京朝阳支行|Beijing|Beijing|北京|CN|2003-05-12|1.2|urban|3400|85000|"
+    "北京市朝阳区建国路88号",
+    "BR05|Shenzhen Futian Branch|深圳福田支行|Guangdong|Shenzhen|深圳|CN|1999-11-01|1.3|flagship|1550|88000|"
+    "深圳市福田区深南大道6008号",
+    "BR06|Shenzhen Nanshan Branch|深圳南山支行|Guangdong|Shenzhen|深圳|CN|2008-04-21|1.0|urban|1800|90000|"
+    "深圳市南山区科苑路15号",
+    "BR07|Guangzhou Tianhe Branch|广州天河支行|Guangdong|Guangzhou|广州|CN|2001-07-16|1.1|urban|2240|76000|"
+    "广州市天河区花城大道85号",
+    "BR08|Hangzhou West Lake Branch|杭州西湖支行|Zhejiang|Hangzhou|杭州|CN|2004-10-08|1.0|urban|1140|74000|"
+    "杭州市西湖区文三路259号",
+    "BR09|Chengdu Jinjiang Branch|成都锦江支行|Sichuan|Chengdu|成都|CN|2006-06-06|1.0|urban|900|56000|"
+    "成都市锦江区红星路三段1号",
+    "BR10|Nanjing Xinjiekou Branch|南京新街口支行|Jiangsu|Nanjing|南京|CN|2005-03-28|0.9|urban|740|70000|"
+    "南京市秦淮区中山南路1号",
+    "BR11|Wuhan Jianghan Branch|武汉江汉支行|Hubei|Wuhan|武汉|CN|2007-08-18|0.9|urban|650|55000|"
+    "武汉市江汉区解放大道688号",
+    "BR12|Xiamen Siming Branch|厦门思明支行|Fujian|Xiamen|厦门|CN|2010-01-11|0.7|community|1070|62000|"
+    "厦门市思明区鹭江道8号",
+    "BR13|Hong Kong Central Branch|香港中環分行|Hong Kong|Hong Kong|香港|HK|2000-02-14|1.2|flagship|250|180000|"
+    "香港中環德輔道中68號",
+    "BR14|Tsim Sha Tsui Branch|尖沙咀分行|Hong Kong|Kowloon|九龍|HK|2009-09-01|0.9|urban|320|150000|"
+    "九龍尖沙咀彌敦道132號",
+    "BR15|Sha Tin Branch|沙田分行|Hong Kong|Sha Tin|沙田|HK|2012-05-02|0.7|community|690|140000|新界沙田正街18號",
+    "BR16|Taipei Xinyi Branch|台北信義分行|Taiwan|Taipei|台北|TW|2013-07-01|0.9|urban|220|110000|"
+    "台北市信義區松仁路100號",
+    "BR17|Taichung Branch|台中分行|Taiwan|Taichung|台中|TW|2015-04-20|0.6|community|2800|90000|"
+    "台中市西屯區台灣大道三段99號",
+    "BR18|Kaohsiung Branch|高雄分行|Taiwan|Kaohsiung|高雄|TW|2016-10-03|0.5|community|2700|85000|"
+    "高雄市前鎮區成功二路11號",
+    "BR19|London Branch|伦敦分行|England|London|伦敦|GB|2011-11-07|0.6|international|8900|290000|"
+    "1 Cornhill, London EC3V 3ND",
+    "BR20|Vancouver Branch|温哥华分行|British Columbia|Vancouver|温哥华|CA|2014-06-16|0.5|international|680|260000|"
+    "1055 West Georgia Street, Vancouver, BC V6E 3P3",
+)
+_COUNTRY_AREA = {"CN": AREA_CN, "HK": AREA_HK, "TW": AREA_TW, "GB": AREA_EN, "CA": AREA_EN}
+
+
+def _branch(row: str) -> Branch:
+    code, name, zh, region, city, city_zh, country, opened, weight, tier, pop, income, address = row.split("|")
+    return Branch(code, name, zh, region, city, city_zh, country, _COUNTRY_AREA[country], address,
+                  dt.date.fromisoformat(opened), float(weight), tier, int(pop), int(income))  # fmt: skip
+
+
+BRANCHES = tuple(_branch(row) for row in _BRANCH_ROWS)
 
 # Which naming culture a branch's customers come from: mainland, Hong Kong, Taiwan, English.
 LOCALE_MIX = np.array(
@@ -121,54 +130,59 @@ class Product:
     min_age: int | None = 18
 
 
-def _p(key: str, name: str, zh: str, family: str, cur: str, role: str, rate: float | None, margin: float,
-       year: int, risk: int | None = None, min_age: int | None = 18) -> Product:  # fmt: skip
-    return Product(key, name, zh, family, cur, role, rate, margin, dt.date(year, 1, 1), risk, min_age)
+def _product(row: str) -> Product:
+    key, name, zh, family, currency, role, rate, margin, year, risk, min_age = row.split("|")
+    return Product(
+        key, name, zh, family, currency, role, float(rate) if rate else None, float(margin),
+        dt.date(int(year), 1, 1), int(risk) if risk else None, None if min_age == "-" else int(min_age),
+    )  # fmt: skip
 
 
-PRODUCTS = (
-    _p("CUR-CNY", "Everyday Current Account", "活期储蓄账户", "current", "CNY", "current", 0.0020, 0.0150, 1995, min_age=16),
-    _p("CUR-HKD", "HKD Integrated Account", "港元綜合賬戶", "current", "HKD", "current", 0.0001, 0.0150, 2000, min_age=16),
-    _p("CUR-USD", "USD Current Account", "美元活期账户", "current", "USD", "current", 0.0005, 0.0140, 2011, min_age=16),
-    _p("CUR-STU", "Campus Account", "校园卡账户", "current", "CNY", "student", 0.0020, 0.0100, 2008, min_age=16),
-    _p("CUR-BIZ", "Business Current Account", "对公结算账户", "current", "CNY", "business", 0.0020, 0.0120, 1995, min_age=None),
-    _p("CUR-BIZ-HKD", "HKD Business Account", "港元商業賬戶", "current", "HKD", "business", 0.0001, 0.0120, 2000, min_age=None),
-    _p("CUR-BIZ-USD", "USD Business Account", "美元对公账户", "current", "USD", "business", 0.0005, 0.0120, 2011, min_age=None),
-    _p("SAV-CNY", "Smart Saver", "智能存款", "savings", "CNY", "savings", 0.0120, 0.0110, 2002),
-    _p("SAV-HKD", "HKD Savings Account", "港元儲蓄賬戶", "savings", "HKD", "savings", 0.0080, 0.0100, 2000),
-    _p("SAV-USD", "USD Savings Account", "美元储蓄账户", "savings", "USD", "savings", 0.0250, 0.0080, 2005),
-    _p("TD-CNY-3M", "3-Month Time Deposit", "三个月定期存款", "time_deposit", "CNY", "td", 0.0125, 0.0090, 1995),
-    _p("TD-CNY-1Y", "1-Year Time Deposit", "一年期定期存款", "time_deposit", "CNY", "td", 0.0155, 0.0080, 1995),
-    _p("TD-CNY-3Y", "3-Year Time Deposit", "三年期定期存款", "time_deposit", "CNY", "td", 0.0195, 0.0070, 1995),
-    _p("TD-HKD-1Y", "HKD 1-Year Time Deposit", "港元一年定期存款", "time_deposit", "HKD", "td", 0.0300, 0.0060, 2000),
-    _p("TD-USD-1Y", "USD 1-Year Time Deposit", "美元一年期定期存款", "time_deposit", "USD", "td", 0.0400, 0.0050, 2005),
-    _p("CC-CLASSIC", "Guanxi Classic Credit Card", "关系标准信用卡", "credit_card", "CNY", "cc", 0.1825, 0.0600, 2004),
-    _p("CC-GOLD", "Guanxi Gold Credit Card", "关系金卡", "credit_card", "CNY", "cc", 0.1825, 0.0650, 2004),
-    _p("CC-PLAT", "Guanxi Platinum Credit Card", "关系白金卡", "credit_card", "CNY", "cc", 0.1650, 0.0700, 2009),
-    _p("CC-AIR", "Sky Miles Co-branded Card", "东航联名信用卡", "credit_card", "CNY", "cc", 0.1825, 0.0550, 2012),
-    _p("CC-SHOP", "JD Co-branded Card", "京东联名信用卡", "credit_card", "CNY", "cc", 0.1825, 0.0550, 2017),
-    _p("CC-HKD", "Guanxi HKD Credit Card", "關係港元信用卡", "credit_card", "HKD", "cc", 0.3200, 0.0650, 2005),
-    _p("CC-USD", "Guanxi World Card", "关系环球信用卡", "credit_card", "USD", "cc", 0.2200, 0.0600, 2012),
-    _p("MTG-CNY", "Home Mortgage", "个人住房贷款", "mortgage", "CNY", "mortgage", 0.0385, 0.0110, 1998),
-    _p("MTG-HKD", "HKD Home Mortgage", "港元住宅按揭", "mortgage", "HKD", "mortgage", 0.0350, 0.0100, 2000),
-    _p("MTG-USD", "USD Home Mortgage", "美元住房贷款", "mortgage", "USD", "mortgage", 0.0550, 0.0100, 2012),
-    _p("PL-CNY", "Personal Instalment Loan", "个人消费贷款", "personal_loan", "CNY", "pl", 0.0690, 0.0300, 2006),
-    _p("PL-CAR", "Car Loan", "汽车贷款", "personal_loan", "CNY", "car", 0.0450, 0.0200, 2006),
-    _p("PL-HKD", "HKD Personal Loan", "港元私人貸款", "personal_loan", "HKD", "pl", 0.0750, 0.0300, 2003),
-    _p("PL-USD", "USD Personal Loan", "美元个人贷款", "personal_loan", "USD", "pl", 0.0850, 0.0300, 2012),
-    _p("PL-SME", "SME Working Capital Loan", "小微企业经营贷", "personal_loan", "CNY", "sme", 0.0520, 0.0250, 2010, min_age=None),
-    _p("WF-MMF", "Guanxi Money Market Fund", "关系货币市场基金", "wealth_fund", "CNY", "fund", None, 0.0030, 2013, 1),
-    _p("WF-BOND", "Guanxi Stable Bond Fund", "关系稳健债券基金", "wealth_fund", "CNY", "fund", None, 0.0060, 2010, 2),
-    _p("WF-USDB", "Global USD Bond Fund", "环球美元债券基金", "wealth_fund", "USD", "fund", None, 0.0070, 2012, 2),
-    _p("WF-BAL", "Balanced Growth Fund", "平衡成长混合基金", "wealth_fund", "CNY", "fund", None, 0.0120, 2011, 3),
-    _p("WF-EQ", "Greater China Equity Fund", "大中华股票基金", "wealth_fund", "CNY", "fund", None, 0.0150, 2009, 4),
-    _p("WF-HSI", "Hang Seng Index Tracker Fund", "恒生指數基金", "wealth_fund", "HKD", "fund", None, 0.0050, 2008, 4),
-    _p("WF-TECH", "Technology Innovation Fund", "科技创新股票基金", "wealth_fund", "CNY", "fund", None, 0.0180, 2019, 5),
-    _p("INS-TERM", "Term Life Protection", "定期寿险", "insurance", "CNY", "ins", None, 0.0400, 2007),
-    _p("INS-CI", "Critical Illness Cover", "重大疾病保险", "insurance", "CNY", "ins", None, 0.0500, 2007),
-    _p("INS-EDU", "Education Savings Plan", "子女教育金保险", "insurance", "CNY", "ins", None, 0.0350, 2010),
-    _p("INS-ANN", "Retirement Annuity", "养老年金保险", "insurance", "CNY", "ins", None, 0.0300, 2012, min_age=40),
-)  # fmt: skip
+# key|name|name_zh|family|currency|role (in drawing holdings)|interest rate|margin|launched|risk class|min age
+_PRODUCT_ROWS = (
+    "CUR-CNY|Everyday Current Account|活期储蓄账户|current|CNY|current|0.0020|0.0150|1995||16",
+    "CUR-HKD|HKD Integrated Account|港元綜合賬戶|current|HKD|current|0.0001|0.0150|2000||16",
+    "CUR-USD|USD Current Account|美元活期账户|current|USD|current|0.0005|0.0140|2011||16",
+    "CUR-STU|Campus Account|校园卡账户|current|CNY|student|0.0020|0.0100|2008||16",
+    "CUR-BIZ|Business Current Account|对公结算账户|current|CNY|business|0.0020|0.0120|1995||-",
+    "CUR-BIZ-HKD|HKD Business Account|港元商業賬戶|current|HKD|business|0.0001|0.0120|2000||-",
+    "CUR-BIZ-USD|USD Business Account|美元对公账户|current|USD|business|0.0005|0.0120|2011||-",
+    "SAV-CNY|Smart Saver|智能存款|savings|CNY|savings|0.0120|0.0110|2002||18",
+    "SAV-HKD|HKD Savings Account|港元儲蓄賬戶|savings|HKD|savings|0.0080|0.0100|2000||18",
+    "SAV-USD|USD Savings Account|美元储蓄账户|savings|USD|savings|0.0250|0.0080|2005||18",
+    "TD-CNY-3M|3-Month Time Deposit|三个月定期存款|time_deposit|CNY|td|0.0125|0.0090|1995||18",
+    "TD-CNY-1Y|1-Year Time Deposit|一年期定期存款|time_deposit|CNY|td|0.0155|0.0080|1995||18",
+    "TD-CNY-3Y|3-Year Time Deposit|三年期定期存款|time_deposit|CNY|td|0.0195|0.0070|1995||18",
+    "TD-HKD-1Y|HKD 1-Year Time Deposit|港元一年定期存款|time_deposit|HKD|td|0.0300|0.0060|2000||18",
+    "TD-USD-1Y|USD 1-Year Time Deposit|美元一年期定期存款|time_deposit|USD|td|0.0400|0.0050|2005||18",
+    "CC-CLASSIC|Guanxi Classic Credit Card|关系标准信用卡|credit_card|CNY|cc|0.1825|0.0600|2004||18",
+    "CC-GOLD|Guanxi Gold Credit Card|关系金卡|credit_card|CNY|cc|0.1825|0.0650|2004||18",
+    "CC-PLAT|Guanxi Platinum Credit Card|关系白金卡|credit_card|CNY|cc|0.1650|0.0700|2009||18",
+    "CC-AIR|Sky Miles Co-branded Card|东航联名信用卡|credit_card|CNY|cc|0.1825|0.0550|2012||18",
+    "CC-SHOP|JD Co-branded Card|京东联名信用卡|credit_card|CNY|cc|0.1825|0.0550|2017||18",
+    "CC-HKD|Guanxi HKD Credit Card|關係港元信用卡|credit_card|HKD|cc|0.3200|0.0650|2005||18",
+    "CC-USD|Guanxi World Card|关系环球信用卡|credit_card|USD|cc|0.2200|0.0600|2012||18",
+    "MTG-CNY|Home Mortgage|个人住房贷款|mortgage|CNY|mortgage|0.0385|0.0110|1998||18",
+    "MTG-HKD|HKD Home Mortgage|港元住宅按揭|mortgage|HKD|mortgage|0.0350|0.0100|2000||18",
+    "MTG-USD|USD Home Mortgage|美元住房贷款|mortgage|USD|mortgage|0.0550|0.0100|2012||18",
+    "PL-CNY|Personal Instalment Loan|个人消费贷款|personal_loan|CNY|pl|0.0690|0.0300|2006||18",
+    "PL-CAR|Car Loan|汽车贷款|personal_loan|CNY|car|0.0450|0.0200|2006||18",
+    "PL-HKD|HKD Personal Loan|港元私人貸款|personal_loan|HKD|pl|0.0750|0.0300|2003||18",
+    "PL-USD|USD Personal Loan|美元个人贷款|personal_loan|USD|pl|0.0850|0.0300|2012||18",
+    "PL-SME|SME Working Capital Loan|小微企业经营贷|personal_loan|CNY|sme|0.0520|0.0250|2010||-",
+    "WF-MMF|Guanxi Money Market Fund|关系货币市场基金|wealth_fund|CNY|fund||0.0030|2013|1|18",
+    "WF-BOND|Guanxi Stable Bond Fund|关系稳健债券基金|wealth_fund|CNY|fund||0.0060|2010|2|18",
+    "WF-USDB|Global USD Bond Fund|环球美元债券基金|wealth_fund|USD|fund||0.0070|2012|2|18",
+    "WF-BAL|Balanced Growth Fund|平衡成长混合基金|wealth_fund|CNY|fund||0.0120|2011|3|18",
+    "WF-EQ|Greater China Equity Fund|大中华股票基金|wealth_fund|CNY|fund||0.0150|2009|4|18",
+    "WF-HSI|Hang Seng Index Tracker Fund|恒生指數基金|wealth_fund|HKD|fund||0.0050|2008|4|18",
+    "WF-TECH|Technology Innovation Fund|科技创新股票基金|wealth_fund|CNY|fund||0.0180|2019|5|18",
+    "INS-TERM|Term Life Protection|定期寿险|insurance|CNY|ins||0.0400|2007||18",
+    "INS-CI|Critical Illness Cover|重大疾病保险|insurance|CNY|ins||0.0500|2007||18",
+    "INS-EDU|Education Savings Plan|子女教育金保险|insurance|CNY|ins||0.0350|2010||18",
+    "INS-ANN|Retirement Annuity|养老年金保险|insurance|CNY|ins||0.0300|2012||40",
+)
+PRODUCTS = tuple(_product(row) for row in _PRODUCT_ROWS)
 PRODUCT = {p.key: i for i, p in enumerate(PRODUCTS)}
 
 
@@ -238,12 +252,19 @@ class Catalogue:
         """Columns of the branches file."""
         attrs = [
             json.dumps(
-                {"name_zh": b.name_zh, "country": b.country, "tier": b.tier, "catchment_population_k": b.population_k,
-                 "median_household_income_cny": b.median_income, "opening_hours": "09:00-17:00"},
-                ensure_ascii=False, sort_keys=True,
+                {
+                    "name_zh": b.name_zh,
+                    "country": b.country,
+                    "tier": b.tier,
+                    "catchment_population_k": b.population_k,
+                    "median_household_income_cny": b.median_income,
+                    "opening_hours": "09:00-17:00",
+                },
+                ensure_ascii=False,
+                sort_keys=True,
             )
             for b in BRANCHES
-        ]  # fmt: skip
+        ]
         return {
             "key": pa.array([b.code for b in BRANCHES]),
             "name": pa.array([b.name for b in BRANCHES]),

@@ -10,13 +10,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from guanxi.codes import CaptureMethod, ConsentChannel, ConsentPurpose, ConsentStatus, ContactKind, DocumentType
+from guanxi.codes import ContactKind
 from guanxi.ingest.synth import arrays as ar
 from guanxi.ingest.synth.catalogue import BRANCHES
 from guanxi.ingest.synth.history import DAY, History
-from guanxi.ingest.synth.names import LOCALE_CN, LOCALE_EN, LOCALE_HK, LOCALE_TW
 from guanxi.ingest.synth.pools import AREA_CN, AREA_EN, AREA_HK, AREA_TW, Pools
-from guanxi.ingest.synth.population import YEAR, Customers
+from guanxi.ingest.synth.population import Customers
 
 # Streets near each branch; "{n}" is the house number.
 _STREETS = (
@@ -42,7 +41,6 @@ _STREETS = (
     "{n} Kingsway, Vancouver, BC V5V|{n} Main Street, Vancouver, BC V5T|{n} West 41st Avenue, Vancouver, BC V6M",
 )
 _STREET_TEXT = pa.array([s for row in _STREETS for s in row.split("|")])
-_PHONE = ("+861", "+852", "+8869", "+447")  # mainland, Hong Kong, Taiwan, UK; Canada is handled below
 _EMAIL_DOMAINS = (
     "qq.com|163.com|126.com|sina.com|gmail.com",
     "gmail.com|yahoo.com.hk|outlook.com|netvigator.com",
@@ -50,8 +48,6 @@ _EMAIL_DOMAINS = (
     "gmail.com|outlook.com|yahoo.com|icloud.com",
 )
 _DOMAIN_POOL = pa.array([d for row in _EMAIL_DOMAINS for d in (row + "|gmail.com").split("|")[:5]])
-_DISTRICT_CODE = (310115, 310106, 110102, 110105, 440304, 440305, 440106, 330106, 510104, 320104, 420103, 350203)
-_TW_LETTER = {"A": 10, "B": 11, "E": 14}
 _ALNUM = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)
 _COUNTRY = pa.array([b.country for b in BRANCHES])
 

@@ -18,15 +18,29 @@ from guanxi.ingest.synth.pools import AREA_CN
 from guanxi.ingest.synth.spending import expand
 
 _FAMILIES = [f.value for f in ProductFamily]
-_BROWSE = ["/home", "/accounts", "/accounts/transactions", "/transfer", "/cards", "/wealth", "/rewards",
-           "/messages", "/profile", "/bills"]  # fmt: skip
+_BROWSE = [
+    "/home",
+    "/accounts",
+    "/accounts/transactions",
+    "/transfer",
+    "/cards",
+    "/wealth",
+    "/rewards",
+    "/messages",
+    "/profile",
+    "/bills",
+]
 _BROWSE_P = np.array([0.25, 0.2, 0.15, 0.12, 0.06, 0.06, 0.04, 0.04, 0.04, 0.04])
 # Fixed pages first, then browse pages, then one page per product family and its application page.
-_PAGES = pa.array(["/", "/login", "/search", "/logout", *_BROWSE]
-                  + [f"/products/{f}" for f in _FAMILIES] + [f"/products/{f}/apply" for f in _FAMILIES])  # fmt: skip
+_PAGES = pa.array(
+    ["/", "/login", "/search", "/logout", *_BROWSE]
+    + [f"/products/{f}" for f in _FAMILIES]
+    + [f"/products/{f}/apply" for f in _FAMILIES]
+)
 _P_START, _P_LOGIN, _P_SEARCH, _P_LOGOUT, _P_BROWSE = 0, 1, 2, 3, 4
 _P_PRODUCT = _P_BROWSE + len(_BROWSE)
 _P_APPLY = _P_PRODUCT + len(_FAMILIES)
+_EVENT_PAGE = np.array([_P_START, _P_LOGIN, _P_BROWSE, _P_PRODUCT, _P_SEARCH, _P_LOGOUT])
 _DEVICES = pa.array(
     ["iPhone", "Android", "HarmonyOS", "Chrome/Windows", "Safari/macOS", "Edge/Windows", "Chrome/Android"]
 )
@@ -41,12 +55,17 @@ _FAMILY_POOL = pa.array(_FAMILIES)
 _CHANNELS = pa.array([x.value for x in DigitalChannel])
 _EVENTS = pa.array([x.value for x in DigitalEventType])
 # Product families people browse, by life stage (student, young, family, mature, retired, not working, org).
-_INTEREST = np.array([
-    [0.20, 0.20, 0.00, 0.30, 0.00, 0.10, 0.10, 0.10], [0.05, 0.10, 0.05, 0.25, 0.15, 0.20, 0.15, 0.05],
-    [0.00, 0.05, 0.10, 0.15, 0.25, 0.10, 0.15, 0.20], [0.00, 0.15, 0.25, 0.05, 0.05, 0.05, 0.25, 0.20],
-    [0.00, 0.20, 0.40, 0.00, 0.00, 0.00, 0.30, 0.10], [0.05, 0.30, 0.05, 0.20, 0.00, 0.05, 0.25, 0.10],
-    [0.20, 0.00, 0.30, 0.00, 0.00, 0.50, 0.00, 0.00],
-])  # fmt: skip
+_INTEREST = np.array(
+    [
+        [0.20, 0.20, 0.00, 0.30, 0.00, 0.10, 0.10, 0.10],
+        [0.05, 0.10, 0.05, 0.25, 0.15, 0.20, 0.15, 0.05],
+        [0.00, 0.05, 0.10, 0.15, 0.25, 0.10, 0.15, 0.20],
+        [0.00, 0.15, 0.25, 0.05, 0.05, 0.05, 0.25, 0.20],
+        [0.00, 0.20, 0.40, 0.00, 0.00, 0.00, 0.30, 0.10],
+        [0.05, 0.30, 0.05, 0.20, 0.00, 0.05, 0.25, 0.10],
+        [0.20, 0.00, 0.30, 0.00, 0.00, 0.50, 0.00, 0.00],
+    ]
+)
 
 
 def digital_columns(b: Batch) -> dict[str, pa.Array]:
@@ -106,18 +125,18 @@ def digital_columns(b: Batch) -> dict[str, pa.Array]:
     size = 1 + login + views + has_pv + apply + search + logout
     sess = np.repeat(np.arange(s), size)
     pos = np.arange(len(sess)) - np.repeat(np.cumsum(size) - size, size)
-    t1 = 1 + login[sess]
+    # Position within the session decides the event: start, login, page views, product view,
+    # application page, search, logout (each step present or not per session).
+    t1 = (1 + login)[sess]
     t2 = t1 + views[sess]
     t3 = t2 + has_pv[sess]
     t4 = t3 + apply[sess]
     t5 = t4 + search[sess]
-    event = np.select([pos == 0, pos < t1, pos < t2, pos < t4, pos < t5], [0, 1, 2, 3, 4], 5)
-    page = np.select(
-        [event == 0, event == 1, event == 2, (event == 3) & (pos < t3), event == 3, event == 4],
-        [_P_START, _P_LOGIN, _P_BROWSE + ar.choice(rng, _BROWSE_P, len(sess)),
-         _P_PRODUCT + product[sess], _P_APPLY + product[sess], _P_SEARCH],
-        _P_LOGOUT,
-    )  # fmt: skip
+    event = (pos > 0).astype(np.int8) + (pos >= t1) + (pos >= t2) + (pos >= t4) + (pos >= t5)
+    page = _EVENT_PAGE[event]
+    page += np.where(event == 2, ar.choice(rng, _BROWSE_P, len(sess)), 0)
+    viewing = event == 3
+    page[viewing] += product[sess[viewing]] + (pos[viewing] >= t3[viewing]) * len(_FAMILIES)
     gaps = np.where(pos == 0, 0, rng.exponential(35, len(sess)).astype(np.int64) + 2)
     cum = np.cumsum(gaps)
     when = start[sess] + cum - np.repeat(cum[np.cumsum(size) - size], size)
@@ -125,10 +144,10 @@ def digital_columns(b: Batch) -> dict[str, pa.Array]:
     term = np.where(event == 4, lang[sess] * 12 + rng.integers(0, 12, len(sess)), -1)
     device = np.where(app, app_device[c], web_device[c])
     channel = np.where(app, 0, 1)
-    party = ar.keys("P", cust.number[c], 9)
+    party = ar.keys("P", cust.number, 9)
     return {
         "key": ar.batch_keys("E", b.index, len(sess), 9),
-        "party_key": ar.codes(party, sess),
+        "party_key": ar.codes(party, c[sess]),
         "occurred_at": ar.timestamps(when),
         "channel": ar.codes(_CHANNELS, channel[sess]),
         "event_type": ar.codes(_EVENTS, event),

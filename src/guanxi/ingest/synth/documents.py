@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -10,7 +12,7 @@ from guanxi.codes import CaptureMethod, ConsentChannel, ConsentPurpose, ConsentS
 from guanxi.ingest.synth import arrays as ar
 from guanxi.ingest.synth.history import DAY, History, epoch_day
 from guanxi.ingest.synth.names import LOCALE_CN, LOCALE_EN, LOCALE_HK, LOCALE_TW
-from guanxi.ingest.synth.pools import AREA_CN, AREA_EN, AREA_HK, AREA_TW
+from guanxi.ingest.synth.pools import AREA_CN, AREA_EN
 from guanxi.ingest.synth.population import YEAR, Customers
 
 _DISTRICTS = np.array([310115, 310106, 110102, 110105, 440304, 440305, 440106, 330106, 510104, 320104, 420103, 350203])
@@ -95,8 +97,15 @@ def identity_columns(rng: np.random.Generator, hist: History, cust: Customers) -
     country_of_locale = np.where(cust.locale == LOCALE_EN, country_of_area, country_of_locale)
     pieces: list[tuple[np.ndarray, int, int, pa.Array, np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def add(rows: np.ndarray, seq: int, doc: str, number: np.ndarray | pa.Array, country: np.ndarray,
-            issued: np.ndarray, expires: np.ndarray) -> None:  # fmt: skip
+    def add(
+        rows: np.ndarray,
+        seq: int,
+        doc: str,
+        number: np.ndarray | pa.Array,
+        country: np.ndarray,
+        issued: np.ndarray,
+        expires: np.ndarray,
+    ) -> None:
         text = number if isinstance(number, pa.Array) else ar.matrix_strings(number)
         pieces.append((rows, seq, _DOC[doc], text, country, issued, expires))
 
@@ -106,8 +115,15 @@ def identity_columns(rng: np.random.Generator, hist: History, cust: Customers) -
     life = np.where(age_at < 26, 10, np.where(age_at < 46, 20, 0))
     cn_expiry = np.where(life > 0, issued + (life * YEAR).astype(np.int64), -1)
     rows = np.flatnonzero(person & (cust.locale == LOCALE_CN))
-    add(rows, 0, "national_id", mainland_id(rng, cust.branch[rows], cust.birth_day[rows], male[rows]), np.zeros(len(rows), int),
-        issued[rows], cn_expiry[rows])  # fmt: skip
+    add(
+        rows,
+        0,
+        "national_id",
+        mainland_id(rng, cust.branch[rows], cust.birth_day[rows], male[rows]),
+        np.zeros(len(rows), int),
+        issued[rows],
+        cn_expiry[rows],
+    )
     rows = np.flatnonzero(person & (cust.locale == LOCALE_HK))
     add(
         rows,
@@ -119,17 +135,28 @@ def identity_columns(rng: np.random.Generator, hist: History, cust: Customers) -
         np.full(len(rows), -1),
     )
     rows = np.flatnonzero(person & (cust.locale == LOCALE_TW))
-    add(rows, 0, "national_id", taiwan_id(rng, cust.branch[rows], male[rows]), np.full(len(rows), 2), issued[rows],
-        np.full(len(rows), -1))  # fmt: skip
+    add(
+        rows,
+        0,
+        "national_id",
+        taiwan_id(rng, cust.branch[rows], male[rows]),
+        np.full(len(rows), 2),
+        issued[rows],
+        np.full(len(rows), -1),
+    )
 
     # Passports: everyone from abroad, and a fifth of the others.
     needs = person & ((cust.locale == LOCALE_EN) | (cust.area == AREA_EN) | (rng.random(cust.n) < 0.2))
     rows = np.flatnonzero(needs)
     country = country_of_locale[rows]
     n = len(rows)
-    formats = [np.hstack([_lit("E", n), _digits(rng, n, 8)]), np.hstack([_lit("K", n), _digits(rng, n, 8)]),
-               np.hstack([_lit("3", n), _digits(rng, n, 8)]), _digits(rng, n, 9),
-               np.hstack([_letters(rng, n, b"ABCGHKLM"), _letters(rng, n, b"ABCDEFGHJK"), _digits(rng, n, 6)])]  # fmt: skip
+    formats = [
+        np.hstack([_lit("E", n), _digits(rng, n, 8)]),
+        np.hstack([_lit("K", n), _digits(rng, n, 8)]),
+        np.hstack([_lit("3", n), _digits(rng, n, 8)]),
+        _digits(rng, n, 9),
+        np.hstack([_letters(rng, n, b"ABCGHKLM"), _letters(rng, n, b"ABCDEFGHJK"), _digits(rng, n, 6)]),
+    ]
     pp = ar.assemble(
         n, [(np.flatnonzero(country == k), ar.matrix_strings(f[country == k])) for k, f in enumerate(formats)]
     )
@@ -148,14 +175,26 @@ def identity_columns(rng: np.random.Generator, hist: History, cust: Customers) -
     )
     n = len(rows)
     start = end - (rng.random(n) * 9 * YEAR).astype(np.int64)
-    add(rows, 3, "driving_licence", np.hstack([_lit("DL", n), _digits(rng, n, 10)]), country_of_area[rows], start,
-        start + int(10 * YEAR))  # fmt: skip
+    add(
+        rows,
+        3,
+        "driving_licence",
+        np.hstack([_lit("DL", n), _digits(rng, n, 10)]),
+        country_of_area[rows],
+        start,
+        start + int(10 * YEAR),
+    )
 
     rows = np.flatnonzero(cust.is_org)
     n = len(rows)
     cn = cust.area[rows] == AREA_CN
-    code = np.hstack([_lit("91", n), ar.digit_matrix(_DISTRICTS[rng.integers(0, len(_DISTRICTS), n)], 6),
-                      rng.choice(np.frombuffer(b"0123456789ABCDEFGHJKLMNPQRTUWXY", np.uint8), (n, 10))])  # fmt: skip
+    code = np.hstack(
+        [
+            _lit("91", n),
+            ar.digit_matrix(_DISTRICTS[rng.integers(0, len(_DISTRICTS), n)], 6),
+            rng.choice(np.frombuffer(b"0123456789ABCDEFGHJKLMNPQRTUWXY", np.uint8), (n, 10)),
+        ]
+    )
     local = np.hstack([_digits(rng, n, 8), _lit("          ", n)])
     number = pc.utf8_trim_whitespace(ar.matrix_strings(np.where(cn[:, None], code, local)))
     add(rows, 0, "business_registration", number, country_of_area[rows], cust.birth_day[rows], np.full(n, -1))
@@ -183,16 +222,29 @@ def identity_columns(rng: np.random.Generator, hist: History, cust: Customers) -
 
 _PURPOSE = {p.value: i for i, p in enumerate(ConsentPurpose)}
 _CHANNEL = {c.value: i for i, c in enumerate(ConsentChannel)}
-_CAPTURE = {c.value: i for i, c in enumerate(CaptureMethod)}
-_EVIDENCE = pa.array(["signed form BF-", "web consent page v2.3", "app consent screen v3.1", "call recording CR",
-                      "scanned paper form PF-", "migrated from legacy CRM"])  # fmt: skip
+_EVIDENCE = pa.array(
+    [
+        "signed form BF-",
+        "web consent page v2.3",
+        "app consent screen v3.1",
+        "call recording CR",
+        "scanned paper form PF-",
+        "migrated from legacy CRM",
+    ]
+)
 _NUMBERED = np.array([True, False, False, True, True, False])
 # purpose, channel, share asked, share of those asked who agree
 _ASKED = (
-    ("service_messages", "any", 1.0, 1.0), ("marketing", "sms", 0.8, 0.6), ("marketing", "email", 0.7, 0.5),
-    ("marketing", "app_push", 0.6, 0.55), ("marketing", "wechat", 0.5, 0.6), ("marketing", "phone", 0.5, 0.3),
-    ("marketing", "post", 0.3, 0.2), ("profiling", "any", 0.9, 0.7), ("data_sharing", "any", 0.8, 0.35),
-)  # fmt: skip
+    ("service_messages", "any", 1.0, 1.0),
+    ("marketing", "sms", 0.8, 0.6),
+    ("marketing", "email", 0.7, 0.5),
+    ("marketing", "app_push", 0.6, 0.55),
+    ("marketing", "wechat", 0.5, 0.6),
+    ("marketing", "phone", 0.5, 0.3),
+    ("marketing", "post", 0.3, 0.2),
+    ("profiling", "any", 0.9, 0.7),
+    ("data_sharing", "any", 0.8, 0.35),
+)
 
 
 def consent_columns(rng: np.random.Generator, hist: History, cust: Customers, batch: int) -> dict[str, pa.Array]:
@@ -200,9 +252,12 @@ def consent_columns(rng: np.random.Generator, hist: History, cust: Customers, ba
     n = cust.n
     recorded = np.where(cust.prospect, hist.end_day - rng.integers(1, 90, n), cust.since_day)
     digital = cust.age < 50
-    legacy = recorded < epoch_day(__import__("datetime").date(2012, 1, 1))
-    capture = np.where(legacy, ar.choice(rng, [0.4, 0, 0, 0, 0.2, 0.4], n),
-                       np.where(digital, ar.choice(rng, [0.2, 0.3, 0.5, 0, 0, 0], n), ar.choice(rng, [0.7, 0, 0, 0.15, 0.15, 0], n)))  # fmt: skip
+    legacy = recorded < epoch_day(dt.date(2012, 1, 1))
+    capture = np.where(
+        legacy,
+        ar.choice(rng, [0.4, 0, 0, 0, 0.2, 0.4], n),
+        np.where(digital, ar.choice(rng, [0.2, 0.3, 0.5, 0, 0, 0], n), ar.choice(rng, [0.7, 0, 0, 0.15, 0.15, 0], n)),
+    )
     party, purpose, channel, status, day, via = [], [], [], [], [], []
     for p, ch, asked, agree in _ASKED:
         wechat_ok = cust.locale != LOCALE_EN if ch == "wechat" else np.ones(n, bool)
@@ -249,6 +304,3 @@ def consent_columns(rng: np.random.Generator, hist: History, cust: Customers, ba
         "captured_via": ar.take(pa.array([c.value for c in CaptureMethod]), via_a),
         "evidence": evidence,
     }
-
-
-__all__ = ["AREA_HK", "AREA_TW", "LOCALE_HK", "LOCALE_TW", "consent_columns", "identity_columns"]

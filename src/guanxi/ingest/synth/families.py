@@ -15,7 +15,7 @@ from guanxi.codes import HouseholdRole, RelationshipKind
 from guanxi.ingest.synth import arrays as ar
 from guanxi.ingest.synth.history import History
 from guanxi.ingest.synth.names import LOCALE_EN, NamePools
-from guanxi.ingest.synth.population import YEAR, Customers, STUDENT
+from guanxi.ingest.synth.population import STUDENT, YEAR, Customers
 
 ROLE = {r.value: i for i, r in enumerate(HouseholdRole)}
 KIND = {k.value: i for i, k in enumerate(RelationshipKind)}
@@ -119,9 +119,15 @@ def make_families(rng: np.random.Generator, hist: History, cust: Customers) -> F
 
 
 def _attach(
-    rng: np.random.Generator, cust: Customers, heads: np.ndarray, household: np.ndarray, role: np.ndarray,
-    relations: Relations, who: np.ndarray, as_role: str,
-) -> None:  # fmt: skip
+    rng: np.random.Generator,
+    cust: Customers,
+    heads: np.ndarray,
+    household: np.ndarray,
+    role: np.ndarray,
+    relations: Relations,
+    who: np.ndarray,
+    as_role: str,
+) -> None:
     """Attach some of ``who`` to a household of the same branch and culture with a fitting age gap."""
     if len(heads) == 0:
         return

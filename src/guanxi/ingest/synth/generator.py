@@ -21,10 +21,10 @@ import pyarrow.compute as pc
 from guanxi.ingest.synth import arrays as ar
 from guanxi.ingest.synth import banking, patterns, spending
 from guanxi.ingest.synth.catalogue import BRANCHES, LOCALE_MIX, Catalogue
+from guanxi.ingest.synth.contacts import contact_columns
 from guanxi.ingest.synth.context import Batch, stream
 from guanxi.ingest.synth.digital import digital_columns
 from guanxi.ingest.synth.documents import consent_columns, identity_columns
-from guanxi.ingest.synth.contacts import contact_columns
 from guanxi.ingest.synth.families import household_columns, make_families
 from guanxi.ingest.synth.history import History, first_of_current_month
 from guanxi.ingest.synth.holdings import DORMANT, T_DORMANT, T_MORTGAGE, T_REPAID, T_SME, make_accounts
@@ -35,8 +35,14 @@ from guanxi.ingest.synth.orders import make_orders, order_columns
 from guanxi.ingest.synth.pools import Pools
 from guanxi.ingest.synth.population import YEAR, Customers, make_customers, party_columns
 from guanxi.ingest.synth.records import (
-    account_columns, account_keys, account_numbers, card_columns, loan_columns, make_cards, role_columns,
-)  # fmt: skip
+    account_columns,
+    account_keys,
+    account_numbers,
+    card_columns,
+    loan_columns,
+    make_cards,
+    role_columns,
+)
 from guanxi.ingest.synth.writer import LABEL_COLUMNS, ExtractWriter, Format
 
 
@@ -76,25 +82,23 @@ def generate_bank(
     cat = Catalogue(stream(seed, "catalogue"), hist, names)
     pools = Pools([b.city_zh for b in BRANCHES], [b.city for b in BRANCHES], [b.area for b in BRANCHES])
     pools.add_people(_people(stream(seed, "people"), names))
-    writer = ExtractWriter(Path(out), fmt)
-    writer.write("branches", cat.branch_columns())
-    writer.write("staff", cat.staff_columns)
-    writer.write("products", cat.product_columns())
     size = batch_size(months)
     batches = math.ceil(customers / size)
     planted = patterns.planted_total(customers)
     labels: list[pa.Table] = []
-    for index in range(batches):
-        first = index * size
-        count = min(size, customers - first)
-        labels.append(
-            _batch(writer, seed, index, first, count, hist, cat, pools, names, patterns.share(planted, index, batches))
-        )
-        if on_progress is not None:
-            on_progress(count)
-    table = pa.concat_tables(labels)
-    writer.write_labels(table)
-    writer.close()
+    with _no_huge_pages(), ExtractWriter(Path(out), fmt) as writer:
+        writer.write("branches", cat.branch_columns())
+        writer.write("staff", cat.staff_columns)
+        writer.write("products", cat.product_columns())
+        for index in range(batches):
+            first = index * size
+            count = min(size, customers - first)
+            share = patterns.share(planted, index, batches)
+            labels.append(_batch(writer, seed, index, first, count, hist, cat, pools, names, share))
+            if on_progress is not None:
+                on_progress(count)
+        table = pa.concat_tables(labels)
+        writer.write_labels(table)
     label_counts = table.column("label").value_counts().to_pylist()
     return GenerateReport(
         out=Path(out),
@@ -113,7 +117,8 @@ def _no_huge_pages() -> Iterator[None]:
     synchronously for huge pages (THP defrag = madvise) every fresh array stalls, costing
     about a fifth of the run time. NumPy documents the same switch as NUMPY_MADVISE_HUGEPAGE.
     """
-    switch = getattr(getattr(np, "_core", np.core).multiarray, "_set_madvise_hugepage", None)
+    core = getattr(np, "_core", None) or np.core  # NumPy 2 renamed the module
+    switch = getattr(core.multiarray, "_set_madvise_hugepage", None)
     if switch is None:
         yield
         return
@@ -162,11 +167,22 @@ def _guarantors(rng: np.random.Generator, b: Batch) -> None:
 
 
 def _batch(
-    writer: ExtractWriter, seed: int, index: int, first: int, count: int, hist: History, cat: Catalogue,
-    pools: Pools, names: NamePools, planted: int,
-) -> pa.Table:  # fmt: skip
+    writer: ExtractWriter,
+    seed: int,
+    index: int,
+    first: int,
+    count: int,
+    hist: History,
+    cat: Catalogue,
+    pools: Pools,
+    names: NamePools,
+    planted: int,
+) -> pa.Table:
     """Generate and write one batch; return its ground-truth labels."""
-    rng = lambda name: stream(seed, index, name)  # noqa: E731
+
+    def rng(name: str) -> np.random.Generator:
+        return stream(seed, index, name)
+
     cust = make_customers(rng("customers"), hist, cat, pools, names, first, count)
     fam = make_families(rng("families"), hist, cust)
     old = ~cust.is_org & ~cust.prospect & ~cust.churn & (cust.since_day < hist.start_day - int(3 * YEAR))
@@ -178,8 +194,25 @@ def _batch(
     lending.finish(rng("loans"), hist, acc, cust)
     orders = make_orders(rng("orders"), hist, pools, cust, fam, acc, ptr, lending)
     first_sec, last_sec = open_window(acc, hist)
-    b = Batch(index, seed, hist, cat, pools, names, cust, fam, acc, ptr, quiet, lending, orders, TxnBuffer(),
-              first_sec, last_sec, _activity(rng("activity"), hist, cust))  # fmt: skip
+    b = Batch(
+        index,
+        seed,
+        hist,
+        cat,
+        pools,
+        names,
+        cust,
+        fam,
+        acc,
+        ptr,
+        quiet,
+        lending,
+        orders,
+        TxnBuffer(),
+        first_sec,
+        last_sec,
+        _activity(rng("activity"), hist, cust),
+    )
     _guarantors(rng("guarantors"), b)
 
     purchases = spending.card_spending(b)
@@ -240,11 +273,15 @@ def _labels(b: Batch, keys: pa.Array) -> pa.Table:
             subject_keys = ar.take(loan_keys, b.lending.account[pos])
         else:
             subject_keys = ar.take(keys, pos)
-        parts.append(pa.table({
-            "subject_type": pa.array([subject] * len(pos), type=pa.string()),
-            "subject_key": subject_keys,
-            "label": pa.array([label] * len(pos), type=pa.string()),
-            "event_date": ar.dates(np.asarray(day)),
-            "detail": pa.array(details, type=pa.string()),
-        }))  # fmt: skip
+        parts.append(
+            pa.table(
+                {
+                    "subject_type": pa.array([subject] * len(pos), type=pa.string()),
+                    "subject_key": subject_keys,
+                    "label": pa.array([label] * len(pos), type=pa.string()),
+                    "event_date": ar.dates(np.asarray(day)),
+                    "detail": pa.array(details, type=pa.string()),
+                }
+            )
+        )
     return pa.concat_tables(parts).select(list(LABEL_COLUMNS))

@@ -24,14 +24,23 @@ from guanxi.ingest.synth.pools import DESC, Pools
 
 CH = {c.value: i for i, c in enumerate(TxnChannel)}
 TT = {t.value: i for i, t in enumerate(TxnType)}
-# FORCED rows (planted patterns) may touch quiet accounts; CLOSING rows empty an account as it closes.
-NORMAL, OPENING, FORCED, CLOSING = 0, 1, 2, 3
+# FORCED rows (planted patterns) may touch quiet accounts; CLOSING rows empty an account as it
+# closes; DRAIN rows move part of the balance away before that (their amount is set when booking).
+NORMAL, OPENING, FORCED, CLOSING, DRAIN = 0, 1, 2, 3, 4
 OPEN_HOUR = 9 * 3600  # new accounts open at 09:00 with their first transaction
 
 _FIELDS = (
-    ("acct", np.int32), ("t", np.int64), ("cents", np.int64), ("credit", np.bool_), ("channel", np.int8),
-    ("ttype", np.int8), ("desc", np.int16), ("mcc", np.int8), ("cp", np.int32), ("flag", np.int8),
-)  # fmt: skip
+    ("acct", np.int32),
+    ("t", np.int64),
+    ("cents", np.int64),
+    ("credit", np.bool_),
+    ("channel", np.int8),
+    ("ttype", np.int8),
+    ("desc", np.int16),
+    ("mcc", np.int8),
+    ("cp", np.int32),
+    ("flag", np.int8),
+)
 
 
 class TxnBuffer:
@@ -40,19 +49,49 @@ class TxnBuffer:
     def __init__(self) -> None:
         self._chunks: dict[str, list[np.ndarray]] = {name: [] for name, _ in _FIELDS}
 
-    def add(self, acct: np.ndarray, t: np.ndarray, cents: np.ndarray, credit: bool | np.ndarray,
-            channel: int | np.ndarray, ttype: int | np.ndarray, desc: int | np.ndarray,
-            mcc: int | np.ndarray = -1, cp: int | np.ndarray = -1, flag: int = NORMAL) -> None:  # fmt: skip
+    def add(
+        self,
+        acct: np.ndarray,
+        t: np.ndarray,
+        cents: np.ndarray,
+        credit: bool | np.ndarray,
+        channel: int | np.ndarray,
+        ttype: int | np.ndarray,
+        desc: int | np.ndarray,
+        mcc: int | np.ndarray = -1,
+        cp: int | np.ndarray = -1,
+        flag: int = NORMAL,
+    ) -> None:
         """Append transactions; scalars apply to every row."""
         n = len(acct)
-        values = {"acct": acct, "t": t, "cents": cents, "credit": credit, "channel": channel, "ttype": ttype,
-                  "desc": desc, "mcc": mcc, "cp": cp, "flag": flag}  # fmt: skip
+        values = {
+            "acct": acct,
+            "t": t,
+            "cents": cents,
+            "credit": credit,
+            "channel": channel,
+            "ttype": ttype,
+            "desc": desc,
+            "mcc": mcc,
+            "cp": cp,
+            "flag": flag,
+        }
         for name, dtype in _FIELDS:
             self._chunks[name].append(np.broadcast_to(np.asarray(values[name], dtype=dtype), (n,)))
 
-    def pair(self, src: np.ndarray, dst: np.ndarray, t: np.ndarray, cents: np.ndarray, currency: np.ndarray,
-             ttype: tuple[int, int], channel: int | np.ndarray, desc: tuple[int, int], flag: int = NORMAL,
-             cp: int | np.ndarray = -1) -> None:  # fmt: skip
+    def pair(
+        self,
+        src: np.ndarray,
+        dst: np.ndarray,
+        t: np.ndarray,
+        cents: np.ndarray,
+        currency: np.ndarray,
+        ttype: tuple[int, int],
+        channel: int | np.ndarray,
+        desc: tuple[int, int],
+        flag: int = NORMAL,
+        cp: int | np.ndarray = -1,
+    ) -> None:
         """Move money between two of the bank's accounts, converting between their currencies."""
         self.add(src, t, cents, False, channel, ttype[0], desc[0], cp=cp)
         converted = np.round(cents * FX[currency[dst]] / FX[currency[src]]).astype(np.int64)
@@ -60,8 +99,10 @@ class TxnBuffer:
 
     def concat(self) -> dict[str, np.ndarray]:
         """All rows as one array per field."""
-        return {name: np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtype)
-                for (name, dtype), chunks in zip(_FIELDS, self._chunks.values(), strict=True)}  # fmt: skip
+        return {
+            name: np.concatenate(chunks) if chunks else np.zeros(0, dtype=dtype)
+            for (name, dtype), chunks in zip(_FIELDS, self._chunks.values(), strict=True)
+        }
 
 
 def open_window(acc: Accounts, hist: History) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +140,7 @@ def settle(rng: np.random.Generator, buf: TxnBuffer, acc: Accounts, quiet: np.nd
     keep = (c["cents"] > 0) & (t >= hist.start_day * DAY) & (t < last[a])
     keep &= (t > first[a]) | ((flag == OPENING) & (t == first[a]))
     keep &= ~quiet[a] | (flag == FORCED)
-    keep |= flag == CLOSING
+    keep |= (flag == CLOSING) | ((flag == DRAIN) & (t >= hist.start_day * DAY) & (t < last[a]))
     # One gather per column: the kept rows, ordered by account then time (stable for ties).
     rows = np.flatnonzero(keep)
     key = a[rows].astype(np.int64) << 34 | (t[rows] - hist.start_day * DAY)
@@ -128,6 +169,8 @@ def settle(rng: np.random.Generator, buf: TxnBuffer, acc: Accounts, quiet: np.nd
     acc.opening[group_acct[~bump_first]] += need[~bump_first]
     bal += np.repeat(need, lengths)
 
+    _drain(rng, c, bal, starts, lengths)
+
     # Closing: move out whatever is left (or settle what is owed) so the account ends at zero.
     left = bal[is_close]
     close_acct = a[is_close]
@@ -140,6 +183,7 @@ def settle(rng: np.random.Generator, buf: TxnBuffer, acc: Accounts, quiet: np.nd
     bal[is_close] = 0
     drop = np.zeros(len(bal), dtype=bool)
     drop[np.flatnonzero(is_close)[left == 0]] = True
+    drop |= (c["flag"] == DRAIN) & (c["cents"] == 0)
     if drop.any():
         c = {name: v[~drop] for name, v in c.items()}
         bal = bal[~drop]
@@ -159,6 +203,47 @@ def settle(rng: np.random.Generator, buf: TxnBuffer, acc: Accounts, quiet: np.nd
         idx = a[starts][cards]
         limit[idx] = np.maximum(limit[idx], need_limit[cards])
     return Ledger(c, bal, balance, limit)
+
+
+def _drain(
+    rng: np.random.Generator, c: dict[str, np.ndarray], bal: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> None:
+    """Size the DRAIN rows: each moves a share of the lowest balance the account has from then on.
+
+    Taking a share of that suffix minimum (less what earlier drains took) keeps every later
+    balance non-negative while the balance falls step by step before the account closes.
+    """
+    is_drain = c["flag"] == DRAIN
+    if not is_drain.any():
+        return
+    group = np.repeat(np.arange(len(starts)), lengths)
+    touched = np.zeros(len(starts), dtype=bool)
+    touched[group[is_drain]] = True
+    rows = np.flatnonzero(touched[group])
+    sub_group = np.unique(group[rows], return_inverse=True)[1]
+    sub = bal[rows]
+    span = int(sub.max() - sub.min()) + 1
+    # A segmented suffix minimum: shift each account above the previous one, then accumulate backwards.
+    shifted = sub + sub_group.astype(np.int64) * span
+    suffix_min = np.minimum.accumulate(shifted[::-1])[::-1] - sub_group.astype(np.int64) * span
+    local = np.flatnonzero(is_drain[rows])
+    owner = sub_group[local]
+    taken = np.zeros(sub_group.max() + 1, dtype=np.int64)
+    amount = np.zeros(len(local), dtype=np.int64)
+    rank = np.arange(len(local)) - np.searchsorted(owner, owner, side="left")
+    share = rng.uniform(0.25, 0.5, len(local))
+    for r in range(int(rank.max()) + 1):
+        at = np.flatnonzero(rank == r)
+        room = np.maximum(suffix_min[local[at]] - taken[owner[at]], 0)
+        amount[at] = np.round(room * share[at], -2).astype(np.int64)
+        taken[owner[at]] += amount[at]
+    c["cents"][rows[local]] = amount
+    # Every later balance of the account is lower by what the drains so far took.
+    moved = np.zeros(len(rows), dtype=np.int64)
+    moved[local] = amount
+    cum = np.cumsum(moved)
+    first = np.searchsorted(sub_group, sub_group, side="left")
+    bal[rows] -= cum - (cum[first] - moved[first])
 
 
 _CHANNELS = pa.array([x.value for x in TxnChannel])

@@ -13,7 +13,7 @@ import numpy as np
 
 from guanxi.ingest.synth.catalogue import FX, PRODUCT, Catalogue
 from guanxi.ingest.synth.history import History
-from guanxi.ingest.synth.holdings import CLOSED, T_MORTGAGE, T_PL, T_REPAID, T_SME, Accounts
+from guanxi.ingest.synth.holdings import CLOSED, T_MORTGAGE, T_PL, T_REPAID, T_SME, AccountBook, Accounts
 from guanxi.ingest.synth.population import Customers
 
 CURRENT, IN_ARREARS, REPAID, DEFAULTED = 0, 1, 2, 3  # LoanStatus positions
@@ -49,9 +49,20 @@ class Lending:
     def __init__(self) -> None:
         self._parts: list[dict[str, np.ndarray]] = []
 
-    def _add(self, book: object, rows: np.ndarray, product: np.ndarray, tag: int | np.ndarray, granted: np.ndarray,
-             principal: np.ndarray, term: np.ndarray, rate: np.ndarray, hist: History, cat: Catalogue,
-             repaid: bool = False) -> None:  # fmt: skip
+    def _add(
+        self,
+        book: AccountBook,
+        rows: np.ndarray,
+        product: np.ndarray,
+        tag: int | np.ndarray,
+        granted: np.ndarray,
+        principal: np.ndarray,
+        term: np.ndarray,
+        rate: np.ndarray,
+        hist: History,
+        cat: Catalogue,
+        repaid: bool = False,
+    ) -> None:
         ccy = cat.product_currency[product]
         principal = np.round(principal * FX[ccy], -5).astype(np.int64).clip(min=500_000)
         payment = annuity(principal, rate / 12, term)
@@ -60,15 +71,33 @@ class Lending:
         opening = np.where(granted >= hist.start_day, 0, -outstanding)
         maturity = due_days(granted, term)
         extra = {"close_day": maturity, "status": np.full(len(rows), CLOSED)} if repaid else {}
-        seq = book.add(rows, product, tag, granted, np.where(repaid, 0, opening), principal, **extra)  # type: ignore[attr-defined]
-        self._parts.append({
-            "seq": seq, "principal": principal, "term": term, "rate": np.round(rate * 1e6).astype(np.int64),
-            "payment": payment, "granted": granted, "repaid": np.full(len(rows), repaid), "k0": k0,
-            "outstanding": np.where(repaid, 0, outstanding), "mortgage": np.broadcast_to(np.asarray(tag) == T_MORTGAGE, (len(rows),)),
-        })  # fmt: skip
+        seq = book.add(rows, product, tag, granted, np.where(repaid, 0, opening), principal, **extra)
+        self._parts.append(
+            {
+                "seq": seq,
+                "principal": principal,
+                "term": term,
+                "rate": np.round(rate * 1e6).astype(np.int64),
+                "payment": payment,
+                "granted": granted,
+                "repaid": np.full(len(rows), repaid),
+                "k0": k0,
+                "outstanding": np.where(repaid, 0, outstanding),
+                "mortgage": np.broadcast_to(np.asarray(tag) == T_MORTGAGE, (len(rows),)),
+            }
+        )
 
-    def open_loans(self, rng: np.random.Generator, hist: History, cat: Catalogue, cust: Customers, book: object,
-                   has_pl: np.ndarray, has_mtg: np.ndarray, latest: np.ndarray) -> None:  # fmt: skip
+    def open_loans(
+        self,
+        rng: np.random.Generator,
+        hist: History,
+        cat: Catalogue,
+        cust: Customers,
+        book: AccountBook,
+        has_pl: np.ndarray,
+        has_mtg: np.ndarray,
+        latest: np.ndarray,
+    ) -> None:
         """Draw mortgages, personal, car and SME loans (running and already repaid)."""
         income = np.maximum(cust.income, 300_000).astype(np.float64)
         end, start = hist.end_day, hist.start_day
@@ -86,10 +115,16 @@ class Lending:
         product = np.where(
             org, PRODUCT["PL-SME"], np.where(car, PRODUCT["PL-CAR"], cat.product_of(rng, "pl", cust.currency[rows]))
         )
-        term = np.where(org, rng.choice(np.array([12, 24, 36]), len(rows)),
-                        np.where(car, rng.choice(np.array([36, 60]), len(rows)), rng.choice(np.array([12, 24, 36, 60]), len(rows))))  # fmt: skip
-        principal = np.where(org, rng.uniform(20_000_000, 300_000_000, len(rows)),
-                             np.where(car, rng.uniform(8_000_000, 30_000_000, len(rows)), income[rows] * rng.uniform(2, 10, len(rows))))  # fmt: skip
+        term = np.where(
+            org,
+            rng.choice(np.array([12, 24, 36]), len(rows)),
+            np.where(car, rng.choice(np.array([36, 60]), len(rows)), rng.choice(np.array([12, 24, 36, 60]), len(rows))),
+        )
+        principal = np.where(
+            org,
+            rng.uniform(20_000_000, 300_000_000, len(rows)),
+            np.where(car, rng.uniform(8_000_000, 30_000_000, len(rows)), income[rows] * rng.uniform(2, 10, len(rows))),
+        )
         granted = self._granted(rng, cust, rows, term, end, latest, cat.product_launch_day[product])
         rate = cat.product_rate[product] + rng.uniform(-0.01, 0.02, len(rows)).round(4)
         tag = np.where(org, T_SME, T_PL)
@@ -110,8 +145,15 @@ class Lending:
         self._add(book, rows, product, T_REPAID, granted, principal, term, rate, hist, cat, repaid=True)
 
     @staticmethod
-    def _granted(rng: np.random.Generator, cust: Customers, rows: np.ndarray, term: np.ndarray, end: int,
-                 latest: np.ndarray, launch: np.ndarray) -> np.ndarray:  # fmt: skip
+    def _granted(
+        rng: np.random.Generator,
+        cust: Customers,
+        rows: np.ndarray,
+        term: np.ndarray,
+        end: int,
+        latest: np.ndarray,
+        launch: np.ndarray,
+    ) -> np.ndarray:
         # Running loans mature after the history ends.
         lo = np.maximum.reduce([cust.since_day[rows] + 30, end - (term * 30.44).astype(np.int64) + 45, launch])
         hi = np.maximum(latest[rows], lo)
@@ -131,21 +173,23 @@ class Lending:
         # Instalments inside the history, in due order.
         k_first = c["k0"] + 1
         count = np.zeros(n, dtype=np.int64)
+        early = np.zeros(n, dtype=np.int64)  # instalments due at least a fortnight before the end
         while True:
             due = due_days(c["granted"], k_first + count)
             more = running & (due < hist.end_day) & (k_first + count <= c["term"])
             if not more.any():
                 break
+            early += more & (due <= hist.end_day - 15)
             count += more
-        # Some borrowers fall behind: they stop paying from an instalment on and are charged late fees.
-        candidates = running & (count >= 2)
+        # Some borrowers fall behind: after paying at least once in the history they stop paying
+        # and are charged late fees. Even a small bank has one such loan where any qualifies.
+        candidates = running & (early >= 2)
         bad = candidates & (rng.random(n) < 0.06)
+        if candidates.any() and not bad.any():
+            bad[rng.choice(np.flatnonzero(candidates))] = True
         first_missed = np.full(n, 10**6)
-        first_missed[bad] = 2 + (rng.random(bad.sum()) * (count[bad] - 1)).astype(np.int64)
+        first_missed[bad] = 2 + (rng.random(bad.sum()) * (early[bad] - 1)).astype(np.int64)
         missed_day = due_days(c["granted"], c["k0"] + first_missed.clip(max=10**4))
-        too_late = missed_day > hist.end_day - 15
-        first_missed[bad & too_late] = 10**6
-        bad &= ~too_late
         self.first_missed_day = np.where(bad, missed_day, -1)
         self.status = np.where(c["repaid"], REPAID, CURRENT)
         self.dpd = np.where(bad, hist.end_day - 1 - missed_day, 0)

@@ -40,18 +40,42 @@ class Orders:
 
 
 def make_orders(
-    rng: np.random.Generator, hist: History, pools: Pools, cust: Customers, fam: Families, acc: Accounts,
-    ptr: dict[str, np.ndarray], lending: Lending,
-) -> Orders:  # fmt: skip
+    rng: np.random.Generator,
+    hist: History,
+    pools: Pools,
+    cust: Customers,
+    fam: Families,
+    acc: Accounts,
+    ptr: dict[str, np.ndarray],
+    lending: Lending,
+) -> Orders:
     """Set up each customer's standing orders."""
     cur, sav = ptr["current"], ptr["savings"]
     parts: list[tuple[np.ndarray, ...]] = []
 
-    def add(src: np.ndarray, target: np.ndarray, cents: np.ndarray, purpose: str, dom: np.ndarray,
-            start: np.ndarray, cp: np.ndarray | int = -1, bank: np.ndarray | int = -1) -> None:  # fmt: skip
+    def add(
+        src: np.ndarray,
+        target: np.ndarray,
+        cents: np.ndarray,
+        purpose: str,
+        dom: np.ndarray,
+        start: np.ndarray,
+        cp: np.ndarray | int = -1,
+        bank: np.ndarray | int = -1,
+    ) -> None:
         k = len(src)
-        parts.append((src, target, cents, np.full(k, PURPOSE[purpose]), dom, start,
-                      np.broadcast_to(cp, (k,)), np.broadcast_to(bank, (k,))))  # fmt: skip
+        parts.append(
+            (
+                src,
+                target,
+                cents,
+                np.full(k, PURPOSE[purpose]),
+                dom,
+                start,
+                np.broadcast_to(cp, (k,)),
+                np.broadcast_to(bank, (k,)),
+            )
+        )
 
     loan_acct = lending.account
     owner = acc.owner[loan_acct]
@@ -85,29 +109,59 @@ def make_orders(
     cents = np.round(
         np.maximum(cust.income[rows], 300_000) * rng.uniform(0.2, 0.35, len(rows)) * FX[acc.currency[src]], -4
     )
-    add(src, np.full(len(rows), -1), cents.astype(np.int64), "household", rng.integers(1, 6, len(rows)),
-        acc.open_day[src] + rng.integers(1, 400, len(rows)), pools.pick(rng, "landlord", cust.area[rows]),
-        pools.pick(rng, "bank", cust.area[rows]))  # fmt: skip
+    add(
+        src,
+        np.full(len(rows), -1),
+        cents.astype(np.int64),
+        "household",
+        rng.integers(1, 6, len(rows)),
+        acc.open_day[src] + rng.integers(1, 400, len(rows)),
+        pools.pick(rng, "landlord", cust.area[rows]),
+        pools.pick(rng, "bank", cust.area[rows]),
+    )
 
     rows = np.flatnonzero((cur >= 0) & cust.is_org & (rng.random(cust.n) < 0.1))
     src = cur[rows]
     cents = np.round(rng.uniform(3_000, 30_000, len(rows)) * 100 * FX[acc.currency[src]], -2)
-    add(src, np.full(len(rows), -1), cents.astype(np.int64), "leasing", rng.integers(1, 29, len(rows)),
-        acc.open_day[src] + 30, pools.organisation(rng, cust.branch[rows]), pools.pick(rng, "bank", cust.area[rows]))  # fmt: skip
+    add(
+        src,
+        np.full(len(rows), -1),
+        cents.astype(np.int64),
+        "leasing",
+        rng.integers(1, 29, len(rows)),
+        acc.open_day[src] + 30,
+        pools.organisation(rng, cust.branch[rows]),
+        pools.pick(rng, "bank", cust.area[rows]),
+    )
 
     rows = np.flatnonzero((cur >= 0) & ~cust.is_org & (rng.random(cust.n) < 0.05))
     src = cur[rows]
     cents = np.round(rng.uniform(500, 3_000, len(rows)) * 100 * FX[acc.currency[src]], -4)
-    add(src, np.full(len(rows), -1), cents.astype(np.int64), "other", rng.integers(1, 29, len(rows)),
-        acc.open_day[src] + 30, pools.people(rng, cust.area[rows]), pools.pick(rng, "bank", cust.area[rows]))  # fmt: skip
+    add(
+        src,
+        np.full(len(rows), -1),
+        cents.astype(np.int64),
+        "other",
+        rng.integers(1, 29, len(rows)),
+        acc.open_day[src] + 30,
+        pools.people(rng, cust.area[rows]),
+        pools.pick(rng, "bank", cust.area[rows]),
+    )
 
     cols = [np.concatenate([np.asarray(p[i], dtype=np.int64) for p in parts]) for i in range(8)]
     order = np.lexsort((cols[3], cols[0]))
     return Orders(*(c[order] for c in cols))
 
 
-def order_columns(orders: Orders, acc: Accounts, account_keys: pa.Array, numbers: pa.Array, pools: Pools,
-                  batch: int, rng: np.random.Generator) -> dict[str, pa.Array]:  # fmt: skip
+def order_columns(
+    orders: Orders,
+    acc: Accounts,
+    account_keys: pa.Array,
+    numbers: pa.Array,
+    pools: Pools,
+    batch: int,
+    rng: np.random.Generator,
+) -> dict[str, pa.Array]:
     """Columns of the standing_orders file."""
     internal = orders.target >= 0
     external_number = ar.keys("", rng.integers(10**15, 10**16 - 1, orders.count), 16)

@@ -16,40 +16,109 @@ MCC = {name: i for i, name in enumerate(MERCHANT_CATEGORIES)}
 
 # Merchants by area (mainland, Hong Kong, Taiwan, English-speaking) and merchant category.
 _MERCHANTS: dict[str, tuple[str, str, str, str]] = {
-    "groceries": ("永辉超市|盒马鲜生|沃尔玛|家乐福|华润万家|物美超市|全家便利店", "惠康 Wellcome|百佳 PARKnSHOP|7-Eleven|華潤萬家|一田 YATA",
-                  "全聯福利中心|家樂福|7-ELEVEN|全家便利商店|美廉社", "Tesco|Sainsbury's|Waitrose|T&T Supermarket|Save-On-Foods|Costco"),
-    "restaurants": ("海底捞|星巴克|麦当劳|肯德基|喜茶|西贝莜面村|瑞幸咖啡", "大家樂 Café de Coral|美心 Maxim's|翠華餐廳|星巴克 Starbucks|太興 Tai Hing",
-                    "鼎泰豐|八方雲集|路易莎咖啡|麥當勞|王品牛排", "Pret A Manger|Nando's|Starbucks|Tim Hortons|Din Tai Fung"),
-    "transport": ("滴滴出行|上海地铁|北京地铁|中国铁路12306|哈啰出行", "港鐵 MTR|九巴 KMB|八達通 Octopus|Uber",
-                  "台北捷運|台灣高鐵|台灣大車隊|Uber", "Transport for London|TransLink|Uber|Trainline"),
-    "fuel": ("中国石化|中国石油|壳牌加油站", "Shell|Esso|Caltex|中國石化 Sinopec", "台灣中油|台塑石油", "Shell|BP|Esso|Petro-Canada"),
-    "utilities": ("国家电网|南方电网|自来水公司|燃气公司", "中華電力 CLP|港燈 HK Electric|煤氣公司 Towngas|水務署 WSD",
-                  "台灣電力公司|台北自來水事業處|欣欣天然氣", "British Gas|Thames Water|BC Hydro|FortisBC|Octopus Energy"),
-    "telecom": ("中国移动|中国联通|中国电信", "香港寬頻 HKBN|電訊盈科 PCCW|數碼通 SmarTone", "中華電信|台灣大哥大|遠傳電信", "Vodafone|EE|Rogers|Telus"),
-    "retail": ("淘宝|天猫|京东|拼多多|优衣库|万达广场|屈臣氏", "莎莎 Sasa|屈臣氏 Watsons|崇光 SOGO|萬寧 Mannings|HKTVmall|周大福",
-               "momo購物網|蝦皮購物|新光三越|誠品生活|康是美", "Amazon|Marks & Spencer|John Lewis|IKEA|Boots|Hudson's Bay"),
-    "electronics": ("苏宁易购|国美电器|Apple Store|华为商城|小米之家", "豐澤 Fortress|百老匯 Broadway|Apple Store",
-                    "燦坤3C|全國電子|Apple Store", "Currys|Best Buy|Apple Store"),
-    "travel": ("携程旅行|中国东方航空|中国南方航空|中国国际航空|飞猪旅行|华住酒店", "國泰航空 Cathay Pacific|香港快運 HK Express|Trip.com|Klook",
-               "中華航空|長榮航空|易遊網|雄獅旅遊", "British Airways|Air Canada|Booking.com|Expedia"),
-    "health": ("大参林药房|老百姓大药房|和睦家医院|爱尔眼科|美年大健康", "卓健醫療|養和醫院|萬寧藥房", "大樹藥局|長庚醫院|杏一醫療用品",
-               "Boots Pharmacy|Shoppers Drug Mart|Bupa"),
-    "education": ("新东方|学而思|中公教育|得到App", "英皇教育|遵理學校|HKU SPACE", "巨匠電腦|地球村美日語", "Coursera|UBC Continuing Studies"),
-    "entertainment": ("万达影城|腾讯视频|爱奇艺|网易云音乐|猫眼电影|大麦网", "UA Cinemas|香港迪士尼樂園|海洋公園|Netflix",
-                      "威秀影城|國賓影城|KKBOX|Netflix", "Odeon Cinemas|Cineplex|Spotify|Netflix"),
-    "insurance": ("中国平安|中国人寿|太平洋保险", "友邦 AIA|保誠 Prudential|宏利 Manulife", "國泰人壽|富邦人壽|南山人壽", "Aviva|Manulife|Legal & General"),
+    "groceries": (
+        "永辉超市|盒马鲜生|沃尔玛|家乐福|华润万家|物美超市|全家便利店",
+        "惠康 Wellcome|百佳 PARKnSHOP|7-Eleven|華潤萬家|一田 YATA",
+        "全聯福利中心|家樂福|7-ELEVEN|全家便利商店|美廉社",
+        "Tesco|Sainsbury's|Waitrose|T&T Supermarket|Save-On-Foods|Costco",
+    ),
+    "restaurants": (
+        "海底捞|星巴克|麦当劳|肯德基|喜茶|西贝莜面村|瑞幸咖啡",
+        "大家樂 Café de Coral|美心 Maxim's|翠華餐廳|星巴克 Starbucks|太興 Tai Hing",
+        "鼎泰豐|八方雲集|路易莎咖啡|麥當勞|王品牛排",
+        "Pret A Manger|Nando's|Starbucks|Tim Hortons|Din Tai Fung",
+    ),
+    "transport": (
+        "滴滴出行|上海地铁|北京地铁|中国铁路12306|哈啰出行",
+        "港鐵 MTR|九巴 KMB|八達通 Octopus|Uber",
+        "台北捷運|台灣高鐵|台灣大車隊|Uber",
+        "Transport for London|TransLink|Uber|Trainline",
+    ),
+    "fuel": (
+        "中国石化|中国石油|壳牌加油站",
+        "Shell|Esso|Caltex|中國石化 Sinopec",
+        "台灣中油|台塑石油",
+        "Shell|BP|Esso|Petro-Canada",
+    ),
+    "utilities": (
+        "国家电网|南方电网|自来水公司|燃气公司",
+        "中華電力 CLP|港燈 HK Electric|煤氣公司 Towngas|水務署 WSD",
+        "台灣電力公司|台北自來水事業處|欣欣天然氣",
+        "British Gas|Thames Water|BC Hydro|FortisBC|Octopus Energy",
+    ),
+    "telecom": (
+        "中国移动|中国联通|中国电信",
+        "香港寬頻 HKBN|電訊盈科 PCCW|數碼通 SmarTone",
+        "中華電信|台灣大哥大|遠傳電信",
+        "Vodafone|EE|Rogers|Telus",
+    ),
+    "retail": (
+        "淘宝|天猫|京东|拼多多|优衣库|万达广场|屈臣氏",
+        "莎莎 Sasa|屈臣氏 Watsons|崇光 SOGO|萬寧 Mannings|HKTVmall|周大福",
+        "momo購物網|蝦皮購物|新光三越|誠品生活|康是美",
+        "Amazon|Marks & Spencer|John Lewis|IKEA|Boots|Hudson's Bay",
+    ),
+    "electronics": (
+        "苏宁易购|国美电器|Apple Store|华为商城|小米之家",
+        "豐澤 Fortress|百老匯 Broadway|Apple Store",
+        "燦坤3C|全國電子|Apple Store",
+        "Currys|Best Buy|Apple Store",
+    ),
+    "travel": (
+        "携程旅行|中国东方航空|中国南方航空|中国国际航空|飞猪旅行|华住酒店",
+        "國泰航空 Cathay Pacific|香港快運 HK Express|Trip.com|Klook",
+        "中華航空|長榮航空|易遊網|雄獅旅遊",
+        "British Airways|Air Canada|Booking.com|Expedia",
+    ),
+    "health": (
+        "大参林药房|老百姓大药房|和睦家医院|爱尔眼科|美年大健康",
+        "卓健醫療|養和醫院|萬寧藥房",
+        "大樹藥局|長庚醫院|杏一醫療用品",
+        "Boots Pharmacy|Shoppers Drug Mart|Bupa",
+    ),
+    "education": (
+        "新东方|学而思|中公教育|得到App",
+        "英皇教育|遵理學校|HKU SPACE",
+        "巨匠電腦|地球村美日語",
+        "Coursera|UBC Continuing Studies",
+    ),
+    "entertainment": (
+        "万达影城|腾讯视频|爱奇艺|网易云音乐|猫眼电影|大麦网",
+        "UA Cinemas|香港迪士尼樂園|海洋公園|Netflix",
+        "威秀影城|國賓影城|KKBOX|Netflix",
+        "Odeon Cinemas|Cineplex|Spotify|Netflix",
+    ),
+    "insurance": (
+        "中国平安|中国人寿|太平洋保险",
+        "友邦 AIA|保誠 Prudential|宏利 Manulife",
+        "國泰人壽|富邦人壽|南山人壽",
+        "Aviva|Manulife|Legal & General",
+    ),
     "cash": ("关系银行 ATM|银联 ATM", "關係銀行 ATM|銀通 JETCO", "關係銀行 ATM|財金 ATM", "Guanxi Bank ATM|LINK ATM"),
-    "other": ("美团|饿了么|顺丰速运|闲鱼|58同城", "Foodpanda|Deliveroo|順豐速運 SF Express", "foodpanda|Uber Eats|蝦皮店到店",
-              "Deliveroo|Just Eat|Royal Mail|Canada Post"),
-}  # fmt: skip
+    "other": (
+        "美团|饿了么|顺丰速运|闲鱼|58同城",
+        "Foodpanda|Deliveroo|順豐速運 SF Express",
+        "foodpanda|Uber Eats|蝦皮店到店",
+        "Deliveroo|Just Eat|Royal Mail|Canada Post",
+    ),
+}
 
 _LISTS: dict[str, tuple[str, str, str, str]] = {
-    "bank": ("中国工商银行|中国建设银行|中国农业银行|中国银行|招商银行|交通银行", "滙豐銀行 HSBC|中銀香港 BOCHK|恒生銀行|渣打銀行",
-             "國泰世華銀行|臺灣銀行|中國信託|玉山銀行", "Barclays|HSBC UK|Lloyds Bank|RBC Royal Bank|TD Canada Trust"),
+    "bank": (
+        "中国工商银行|中国建设银行|中国农业银行|中国银行|招商银行|交通银行",
+        "滙豐銀行 HSBC|中銀香港 BOCHK|恒生銀行|渣打銀行",
+        "國泰世華銀行|臺灣銀行|中國信託|玉山銀行",
+        "Barclays|HSBC UK|Lloyds Bank|RBC Royal Bank|TD Canada Trust",
+    ),
     "pension": ("社会保险基金 养老金", "強積金 MPF", "勞工保險局 勞工退休金", "State Pension"),
-    "landlord": ("链家 房屋租赁|自如 租房|我爱我家", "中原地產|美聯物業|利嘉閣地產", "信義房屋|永慶房屋|住商不動產", "Foxtons Lettings|Rennie Rentals|Knight Frank"),
+    "landlord": (
+        "链家 房屋租赁|自如 租房|我爱我家",
+        "中原地產|美聯物業|利嘉閣地產",
+        "信義房屋|永慶房屋|住商不動產",
+        "Foxtons Lettings|Rennie Rentals|Knight Frank",
+    ),
     "tax": ("国家税务总局", "稅務局 Inland Revenue", "財政部 國稅局", "HMRC"),
-}  # fmt: skip
+}
 
 OFFSHORE = (
     "Golden Harbour Trading Ltd (BVI)|Pacific Rim Holdings Ltd (Seychelles)|Everbright Consulting Ltd (Samoa)|"
@@ -57,16 +126,52 @@ OFFSHORE = (
 )
 
 DESCRIPTIONS = (
-    "Salary", "Year-end bonus", "Pension", "Allowance from family", "Business income",
-    "POS purchase", "Online purchase", "Mobile payment", "WeChat Pay",
-    "Utility bill", "Mobile phone bill", "ATM cash withdrawal", "Branch cash withdrawal", "Cash deposit",
-    "Transfer to", "Transfer from", "Red packet 红包", "Rent", "Savings transfer", "Insurance premium",
-    "Loan repayment", "Loan interest", "Late payment fee", "Card repayment", "Card interest", "Annual card fee",
-    "Deposit interest", "Account maintenance fee", "Fund subscription", "Fund redemption", "Time deposit placement", "Loan drawdown",
-    "Loan disbursement", "Opening deposit", "Account closure", "Final settlement", "Transfer to other bank",
-    "Customer receipt", "Supplier payment", "Payroll", "Tax payment", "Lease payment", "Family support",
-    "Inward remittance", "Outward remittance",
-)  # fmt: skip
+    "Salary",
+    "Year-end bonus",
+    "Pension",
+    "Allowance from family",
+    "Business income",
+    "POS purchase",
+    "Online purchase",
+    "Mobile payment",
+    "WeChat Pay",
+    "Utility bill",
+    "Mobile phone bill",
+    "ATM cash withdrawal",
+    "Branch cash withdrawal",
+    "Cash deposit",
+    "Transfer to",
+    "Transfer from",
+    "Red packet 红包",
+    "Rent",
+    "Savings transfer",
+    "Insurance premium",
+    "Loan repayment",
+    "Loan interest",
+    "Late payment fee",
+    "Card repayment",
+    "Card interest",
+    "Annual card fee",
+    "Deposit interest",
+    "Account maintenance fee",
+    "Fund subscription",
+    "Fund redemption",
+    "Time deposit placement",
+    "Loan drawdown",
+    "Loan disbursement",
+    "Opening deposit",
+    "Account closure",
+    "Final settlement",
+    "Transfer to other bank",
+    "Customer receipt",
+    "Supplier payment",
+    "Payroll",
+    "Tax payment",
+    "Lease payment",
+    "Family support",
+    "Inward remittance",
+    "Outward remittance",
+)
 DESC = {text: i for i, text in enumerate(DESCRIPTIONS)}
 
 _ORG_PREFIX = (
@@ -77,9 +182,10 @@ _ORG_PREFIX = (
     "蓝海 藍海 Lanhai|海悦 海悅 Haiyue|同创 同創 Tongchuang|星辰 星辰 Xingchen|润泽 潤澤 Runze|东升 東昇 Dongsheng"
 )
 _ORG_INDUSTRY = (
-    "科技 科技 Technology|贸易 貿易 Trading|餐饮管理 餐飲管理 Catering|物流 物流 Logistics|建筑工程 建築工程 Construction|"
-    "服装 服裝 Apparel|电子 電子 Electronics|文化传媒 文化傳媒 Media|医疗器械 醫療器械 Medical Devices|食品 食品 Foods|"
-    "咨询 顧問 Consulting|教育科技 教育科技 EdTech|环保 環保 Environmental|家居 家居 Home Furnishings|汽车服务 汽車服務 Auto Services"
+    "科技 科技 Technology|贸易 貿易 Trading|餐饮管理 餐飲管理 Catering|物流 物流 Logistics|"
+    "建筑工程 建築工程 Construction|服装 服裝 Apparel|电子 電子 Electronics|文化传媒 文化傳媒 Media|"
+    "医疗器械 醫療器械 Medical Devices|食品 食品 Foods|咨询 顧問 Consulting|教育科技 教育科技 EdTech|"
+    "环保 環保 Environmental|家居 家居 Home Furnishings|汽车服务 汽車服務 Auto Services"
 )
 
 

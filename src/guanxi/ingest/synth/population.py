@@ -15,9 +15,9 @@ import pyarrow.compute as pc
 
 from guanxi.codes import Gender, IncomeBand, KycStatus, Language, PartyStatus, PartyType
 from guanxi.ingest.synth import arrays as ar
-from guanxi.ingest.synth.catalogue import AREA_CURRENCY, AREA_INCOME, LOCALE_MIX, BRANCHES, Catalogue
+from guanxi.ingest.synth.catalogue import AREA_CURRENCY, AREA_INCOME, BRANCHES, LOCALE_MIX, Catalogue
 from guanxi.ingest.synth.history import History
-from guanxi.ingest.synth.names import LOCALE_CN, LOCALE_EN, LOCALE_HK, LOCALE_TW, NamePools
+from guanxi.ingest.synth.names import LOCALE_EN, NamePools
 from guanxi.ingest.synth.pools import AREA_EN, Pools
 
 STUDENT, EMPLOYED, SELF_EMPLOYED, RETIRED, HOMEMAKER, UNEMPLOYED = range(6)
@@ -27,33 +27,58 @@ YEAR = 365.25
 
 # name, kind, lowest and highest income band (0 none .. 6 very high), weight within the kind
 OCCUPATIONS = (
-    ("Student", STUDENT, 0, 1, 1), ("Software Engineer", EMPLOYED, 3, 5, 6), ("Doctor", EMPLOYED, 4, 6, 2),
-    ("Nurse", EMPLOYED, 2, 3, 3), ("Teacher", EMPLOYED, 2, 4, 5), ("Civil Servant", EMPLOYED, 3, 4, 5),
-    ("Accountant", EMPLOYED, 3, 5, 4), ("Sales Manager", EMPLOYED, 3, 5, 4), ("Factory Worker", EMPLOYED, 1, 2, 7),
-    ("Driver", EMPLOYED, 1, 3, 4), ("Shop Assistant", EMPLOYED, 1, 2, 5), ("Chef", EMPLOYED, 1, 3, 3),
-    ("Lawyer", EMPLOYED, 4, 6, 1), ("Financial Analyst", EMPLOYED, 4, 6, 2), ("Engineer", EMPLOYED, 3, 5, 5),
-    ("Designer", EMPLOYED, 2, 4, 3), ("Delivery Rider", EMPLOYED, 1, 2, 4), ("Construction Worker", EMPLOYED, 1, 2, 4),
-    ("Researcher", EMPLOYED, 3, 5, 2), ("Executive", EMPLOYED, 5, 6, 1), ("Office Clerk", EMPLOYED, 2, 3, 7),
-    ("Business Owner", SELF_EMPLOYED, 3, 6, 4), ("Freelancer", SELF_EMPLOYED, 1, 4, 2),
-    ("Retired", RETIRED, 1, 4, 1), ("Homemaker", HOMEMAKER, 0, 0, 1), ("Unemployed", UNEMPLOYED, 0, 1, 1),
-)  # fmt: skip
+    ("Student", STUDENT, 0, 1, 1),
+    ("Software Engineer", EMPLOYED, 3, 5, 6),
+    ("Doctor", EMPLOYED, 4, 6, 2),
+    ("Nurse", EMPLOYED, 2, 3, 3),
+    ("Teacher", EMPLOYED, 2, 4, 5),
+    ("Civil Servant", EMPLOYED, 3, 4, 5),
+    ("Accountant", EMPLOYED, 3, 5, 4),
+    ("Sales Manager", EMPLOYED, 3, 5, 4),
+    ("Factory Worker", EMPLOYED, 1, 2, 7),
+    ("Driver", EMPLOYED, 1, 3, 4),
+    ("Shop Assistant", EMPLOYED, 1, 2, 5),
+    ("Chef", EMPLOYED, 1, 3, 3),
+    ("Lawyer", EMPLOYED, 4, 6, 1),
+    ("Financial Analyst", EMPLOYED, 4, 6, 2),
+    ("Engineer", EMPLOYED, 3, 5, 5),
+    ("Designer", EMPLOYED, 2, 4, 3),
+    ("Delivery Rider", EMPLOYED, 1, 2, 4),
+    ("Construction Worker", EMPLOYED, 1, 2, 4),
+    ("Researcher", EMPLOYED, 3, 5, 2),
+    ("Executive", EMPLOYED, 5, 6, 1),
+    ("Office Clerk", EMPLOYED, 2, 3, 7),
+    ("Business Owner", SELF_EMPLOYED, 3, 6, 4),
+    ("Freelancer", SELF_EMPLOYED, 1, 4, 2),
+    ("Retired", RETIRED, 1, 4, 1),
+    ("Homemaker", HOMEMAKER, 0, 0, 1),
+    ("Unemployed", UNEMPLOYED, 0, 1, 1),
+)
 OCC_NAMES = pa.array([o[0] for o in OCCUPATIONS])
 _OCC_KIND = np.array([o[1] for o in OCCUPATIONS])
 _OCC_LO = np.array([o[2] for o in OCCUPATIONS])
 _OCC_HI = np.array([o[3] for o in OCCUPATIONS])
 
-_AGE_BRACKETS = np.array([(18, 25, 0.11), (25, 35, 0.22), (35, 45, 0.20), (45, 55, 0.18), (55, 65, 0.14),
-                          (65, 75, 0.10), (75, 91, 0.05)])  # fmt: skip
+_AGE_BRACKETS = np.array(
+    [(18, 25, 0.11), (25, 35, 0.22), (35, 45, 0.20), (45, 55, 0.18), (55, 65, 0.14), (65, 75, 0.10), (75, 91, 0.05)]
+)
 # Probability of each kind of occupation (student, employed, self-employed, retired, homemaker,
 # unemployed) for ages <22, 22-24, 25-54, 55-59, 60-64, 65+.
-_KIND_BY_AGE = np.array([
-    [0.80, 0.17, 0.00, 0.00, 0.00, 0.03], [0.35, 0.57, 0.02, 0.00, 0.00, 0.06],
-    [0.00, 0.82, 0.09, 0.00, 0.05, 0.04], [0.00, 0.65, 0.08, 0.17, 0.05, 0.05],
-    [0.00, 0.30, 0.07, 0.60, 0.03, 0.00], [0.00, 0.00, 0.05, 0.95, 0.00, 0.00],
-])  # fmt: skip
+_KIND_BY_AGE = np.array(
+    [
+        [0.80, 0.17, 0.00, 0.00, 0.00, 0.03],
+        [0.35, 0.57, 0.02, 0.00, 0.00, 0.06],
+        [0.00, 0.82, 0.09, 0.00, 0.05, 0.04],
+        [0.00, 0.65, 0.08, 0.17, 0.05, 0.05],
+        [0.00, 0.30, 0.07, 0.60, 0.03, 0.00],
+        [0.00, 0.00, 0.05, 0.95, 0.00, 0.00],
+    ]
+)
 # Monthly net income range (CNY) of each income band.
-BAND_INCOME = np.array([(0, 0), (2_500, 5_000), (5_000, 9_000), (9_000, 16_000), (16_000, 30_000),
-                        (30_000, 60_000), (60_000, 200_000)], dtype=np.float64)  # fmt: skip
+BAND_INCOME = np.array(
+    [(0, 0), (2_500, 5_000), (5_000, 9_000), (9_000, 16_000), (16_000, 30_000), (30_000, 60_000), (60_000, 200_000)],
+    dtype=np.float64,
+)
 # Preferred language (en, zh-Hans, zh-Hant) per naming culture (mainland, Hong Kong, Taiwan, English).
 _LANGUAGE = np.array([[0.03, 0.97, 0.0], [0.2, 0.0, 0.8], [0.02, 0.0, 0.98], [1.0, 0.0, 0.0]])
 _LANG_VALUES = pa.array([Language.EN.value, Language.ZH_HANS.value, Language.ZH_HANT.value])
@@ -204,7 +229,7 @@ def _occupations(rng: np.random.Generator, age: np.ndarray) -> tuple[np.ndarray,
     occupation = np.zeros(len(age), dtype=np.int64)
     for k in range(6):
         rows = np.flatnonzero(kind == k)
-        options = np.flatnonzero(_OCC_KIND == k)
+        options = np.flatnonzero(k == _OCC_KIND)
         weights = np.array([OCCUPATIONS[i][4] for i in options], dtype=np.float64)
         occupation[rows] = options[rng.choice(len(options), len(rows), p=weights / weights.sum())]
     return kind.astype(np.int64), occupation
@@ -241,9 +266,14 @@ def _stage(kind: np.ndarray, age: np.ndarray) -> np.ndarray:
 
 
 def _since(
-    rng: np.random.Generator, hist: History, cat: Catalogue, branch: np.ndarray, birth: np.ndarray,
-    age: np.ndarray, is_org: np.ndarray,
-) -> np.ndarray:  # fmt: skip
+    rng: np.random.Generator,
+    hist: History,
+    cat: Catalogue,
+    branch: np.ndarray,
+    birth: np.ndarray,
+    age: np.ndarray,
+    is_org: np.ndarray,
+) -> np.ndarray:
     n = len(branch)
     tenure = rng.exponential(6.5, n) * YEAR
     since = hist.end_day - 30 - tenure.astype(np.int64)
@@ -288,6 +318,3 @@ def party_columns(cust: Customers, names: NamePools, pools: Pools, cat: Catalogu
         "home_branch_key": ar.take(pa.array([b.code for b in BRANCHES]), cust.branch),
         "relationship_manager_key": ar.take(cat.staff_columns["key"], cust.rm),
     }
-
-
-__all__ = ["LOCALE_CN", "LOCALE_HK", "LOCALE_TW", "Customers", "make_customers", "party_columns"]

@@ -37,8 +37,15 @@ def account_numbers(acc: Accounts, cust: Customers, batch: int) -> pa.Array:
     return ar.matrix_strings(np.hstack(parts))
 
 
-def account_columns(rng: np.random.Generator, hist: History, acc: Accounts, cust: Customers, led: Ledger,
-                    keys: pa.Array, numbers: pa.Array) -> dict[str, pa.Array]:  # fmt: skip
+def account_columns(
+    rng: np.random.Generator,
+    hist: History,
+    acc: Accounts,
+    cust: Customers,
+    led: Ledger,
+    keys: pa.Array,
+    numbers: pa.Array,
+) -> dict[str, pa.Array]:
     """Columns of the accounts file."""
     closed = acc.close_day >= 0
     freq = np.where(acc.tag == T_CURRENT, ar.choice(rng, [0.8, 0.05, 0.15], acc.m), 0)
@@ -59,8 +66,9 @@ def account_columns(rng: np.random.Generator, hist: History, acc: Accounts, cust
     }
 
 
-def role_columns(acc: Accounts, fam: Families, cust: Customers, keys: pa.Array, batch: int,
-                 cards: dict[str, np.ndarray]) -> dict[str, pa.Array]:  # fmt: skip
+def role_columns(
+    acc: Accounts, fam: Families, cust: Customers, keys: pa.Array, batch: int, cards: dict[str, np.ndarray]
+) -> dict[str, pa.Array]:
     """Columns of account_roles: owners, joint holders, authorised users (card holders, directors)."""
     rows = [np.arange(acc.m)]
     party = [acc.owner]
@@ -122,8 +130,13 @@ def make_cards(
     tiers += [acc.tier[supp]]
     auth += [np.ones(len(supp), bool)]
     a = np.concatenate(account).astype(np.int64)
-    cols = {"account": a, "party": np.concatenate(party).astype(np.int64), "type": np.concatenate(ctype).astype(np.int64),
-            "tier": np.concatenate(tiers).astype(np.int64), "authorised": np.concatenate(auth)}  # fmt: skip
+    cols = {
+        "account": a,
+        "party": np.concatenate(party).astype(np.int64),
+        "type": np.concatenate(ctype).astype(np.int64),
+        "tier": np.concatenate(tiers).astype(np.int64),
+        "authorised": np.concatenate(auth),
+    }
     # Cards are reissued every five years: the current card and, where it exists, the expired one before it.
     open_day = np.maximum(acc.open_day[a], cust.since_day[cols["party"]])
     renewals = np.maximum((hist.end_day - 1 - open_day) // CARD_LIFE, 0)

@@ -24,20 +24,29 @@ from guanxi.ingest.synth.population import EMPLOYED, HOMEMAKER, RETIRED, SELF_EM
 _CARD_RATE = np.array([7.5, 6.5, 5.2, 3.2, 1.5])
 _BAND_SPEND = np.array([0.6, 0.75, 0.9, 1.0, 1.1, 1.2, 1.3])
 _BAND_AMOUNT = np.array([0.55, 0.7, 0.85, 1.0, 1.35, 1.9, 2.8])
-_CATEGORY_MIX = np.array([
-    # groc  rest  trans fuel  util  tele  retail elec  travel health educ  ent   ins   cash  other
-    [0.20, 0.24, 0.14, 0.03, 0.0, 0.0, 0.16, 0.04, 0.03, 0.02, 0.03, 0.08, 0.0, 0.0, 0.03],
-    [0.26, 0.20, 0.10, 0.07, 0.0, 0.0, 0.15, 0.03, 0.04, 0.04, 0.04, 0.05, 0.0, 0.0, 0.02],
-    [0.30, 0.18, 0.08, 0.08, 0.0, 0.0, 0.14, 0.02, 0.05, 0.07, 0.02, 0.04, 0.0, 0.0, 0.02],
-    [0.38, 0.16, 0.06, 0.04, 0.0, 0.0, 0.12, 0.01, 0.05, 0.12, 0.00, 0.03, 0.0, 0.0, 0.03],
-    [0.45, 0.12, 0.04, 0.01, 0.0, 0.0, 0.10, 0.01, 0.02, 0.22, 0.00, 0.01, 0.0, 0.0, 0.02],
-])  # fmt: skip
+_CATEGORY_MIX = np.array(
+    [
+        # groc  rest  trans fuel  util  tele  retail elec  travel health educ  ent   ins   cash  other
+        [0.20, 0.24, 0.14, 0.03, 0.0, 0.0, 0.16, 0.04, 0.03, 0.02, 0.03, 0.08, 0.0, 0.0, 0.03],
+        [0.26, 0.20, 0.10, 0.07, 0.0, 0.0, 0.15, 0.03, 0.04, 0.04, 0.04, 0.05, 0.0, 0.0, 0.02],
+        [0.30, 0.18, 0.08, 0.08, 0.0, 0.0, 0.14, 0.02, 0.05, 0.07, 0.02, 0.04, 0.0, 0.0, 0.02],
+        [0.38, 0.16, 0.06, 0.04, 0.0, 0.0, 0.12, 0.01, 0.05, 0.12, 0.00, 0.03, 0.0, 0.0, 0.03],
+        [0.45, 0.12, 0.04, 0.01, 0.0, 0.0, 0.10, 0.01, 0.02, 0.22, 0.00, 0.01, 0.0, 0.0, 0.02],
+    ]
+)
 # Median purchase (CNY) and spread per merchant category.
 _MEDIAN = np.array([85, 95, 28, 320, 220, 90, 230, 1500, 1900, 180, 900, 120, 500, 500, 70], dtype=np.float64)
 _SIGMA = np.array([0.8, 0.7, 0.7, 0.4, 0.4, 0.4, 0.9, 0.9, 0.9, 0.9, 0.8, 0.8, 0.5, 0.5, 0.8])
 # Card channel (POS, online, mobile, WeChat Pay) by age group: the young pay by phone, the old at the till.
-_CHANNEL_MIX = np.array([[0.15, 0.22, 0.23, 0.40], [0.25, 0.20, 0.20, 0.35], [0.40, 0.15, 0.15, 0.30],
-                         [0.60, 0.10, 0.10, 0.20], [0.80, 0.05, 0.05, 0.10]])  # fmt: skip
+_CHANNEL_MIX = np.array(
+    [
+        [0.15, 0.22, 0.23, 0.40],
+        [0.25, 0.20, 0.20, 0.35],
+        [0.40, 0.15, 0.15, 0.30],
+        [0.60, 0.10, 0.10, 0.20],
+        [0.80, 0.05, 0.05, 0.10],
+    ]
+)
 _CARD_CHANNELS = np.array([CH["pos"], CH["online"], CH["mobile"], CH["wechat_pay"]])
 _CARD_DESC = np.array([DESC["POS purchase"], DESC["Online purchase"], DESC["Mobile payment"], DESC["WeChat Pay"]])
 _PRICE = AREA_INCOME**0.8
@@ -81,11 +90,21 @@ def card_spending(b: Batch) -> np.ndarray:
     cents = _convert(amount * 100, b.acc.currency[acct])
     whole = rng.random(n) < 0.5
     cents = np.where(whole, np.maximum(np.round(cents, -2), 100), cents)
-    b.buf.add(acct, t, cents, False, _CARD_CHANNELS[chan], TT["card_purchase"], _CARD_DESC[chan], mcc,
-              b.pools.merchant(rng, cust.area[c], mcc))  # fmt: skip
+    b.buf.add(
+        acct,
+        t,
+        cents,
+        False,
+        _CARD_CHANNELS[chan],
+        TT["card_purchase"],
+        _CARD_DESC[chan],
+        mcc,
+        b.pools.merchant(rng, cust.area[c], mcc),
+    )
     on_card = (acct == cc[c]) & alive(b.acc, b.first, b.last, acct, t)
-    totals = np.bincount(acct[on_card] * hist.months + m[on_card], weights=cents[on_card],
-                         minlength=b.acc.m * hist.months)  # fmt: skip
+    totals = np.bincount(
+        acct[on_card] * hist.months + m[on_card], weights=cents[on_card], minlength=b.acc.m * hist.months
+    )
     return totals.reshape(b.acc.m, hist.months).astype(np.int64)
 
 
@@ -118,15 +137,32 @@ def pay(b: Batch) -> None:
     gets = rng.random(len(c)) < 0.6
     sel = ok & gets & bonus_month[m, (cust.area[c] == 3).astype(np.int64)]
     bonus = np.round(amount[sel] * rng.uniform(1, 3, sel.sum()), -3)
-    b.buf.add(cur[c][sel], t[sel] + 600, bonus, True, CH["system"], TT["salary"], DESC["Year-end bonus"],
-              cp=cust.employer[c][sel])  # fmt: skip
+    b.buf.add(
+        cur[c][sel],
+        t[sel] + 600,
+        bonus,
+        True,
+        CH["system"],
+        TT["salary"],
+        DESC["Year-end bonus"],
+        cp=cust.employer[c][sel],
+    )
     # Pensions on a fixed day.
     rows = np.flatnonzero(has & (cust.kind == RETIRED) & (cust.income > 0))
     c, m = np.repeat(rows, hist.months), np.tile(months, len(rows))
     day = hist.day_of_month(m, np.full(len(c), 15), business=True)
     amount = np.round(cust.income[c] * FX[b.acc.currency[cur[c]]], -2)
-    b.buf.add(cur[c], hist.seconds(rng, day, "morning"), amount, True, CH["system"], TT["transfer_in"], DESC["Pension"],
-              cp=b.pools.pick(rng, "pension", cust.area[c]))  # fmt: skip
+    ok = day + hist.start_day < cust.salary_stop_day[c]  # churners have their pension paid elsewhere
+    b.buf.add(
+        cur[c][ok],
+        hist.seconds(rng, day, "morning")[ok],
+        amount[ok],
+        True,
+        CH["system"],
+        TT["transfer_in"],
+        DESC["Pension"],
+        cp=b.pools.pick(rng, "pension", cust.area[c][ok]),
+    )
     # The self-employed draw irregular business income.
     rows = np.flatnonzero(has & (cust.kind == SELF_EMPLOYED))
     counts = rng.integers(1, 4, (len(rows), hist.months)) * (b.activity[rows] > 0.2)
@@ -135,8 +171,16 @@ def pay(b: Batch) -> None:
     day = hist.sample_days(rng, m, "business")
     amount = cust.income[c] * rng.uniform(0.6, 1.4, len(c)) / counts[ci, m].clip(1)
     ok = day + hist.start_day < cust.salary_stop_day[c]
-    b.buf.add(cur[c][ok], hist.seconds(rng, day, "office")[ok], _convert(amount[ok], b.acc.currency[cur[c][ok]]), True,
-              CH["online"], TT["transfer_in"], DESC["Business income"], cp=b.pools.organisation(rng, cust.branch[c][ok]))  # fmt: skip
+    b.buf.add(
+        cur[c][ok],
+        hist.seconds(rng, day, "office")[ok],
+        _convert(amount[ok], b.acc.currency[cur[c][ok]]),
+        True,
+        CH["online"],
+        TT["transfer_in"],
+        DESC["Business income"],
+        cp=b.pools.organisation(rng, cust.branch[c][ok]),
+    )
     _household_support(b, rng)
 
 
@@ -165,16 +209,33 @@ def _household_support(b: Batch, rng: np.random.Generator) -> None:
     amount = np.round(
         np.maximum(cust.income[spouse[c]], 300_000) * rng.uniform(0.15, 0.35, len(c)) * FX[b.acc.currency[src]], -2
     )
-    b.buf.pair(src, cur[c], hist.seconds(rng, day, "evening"), amount, b.acc.currency, (TT["transfer_out"], TT["transfer_in"]),
-               CH["mobile"], (DESC["Family support"], DESC["Family support"]))  # fmt: skip
+    b.buf.pair(
+        src,
+        cur[c],
+        hist.seconds(rng, day, "evening"),
+        amount,
+        b.acc.currency,
+        (TT["transfer_out"], TT["transfer_in"]),
+        CH["mobile"],
+        (DESC["Family support"], DESC["Family support"]),
+    )
     rows = np.flatnonzero(needs & ~backed)
     counts = rng.poisson(np.where(cust.kind[rows] == STUDENT, 1.2, 0.8)[:, None] * np.ones((1, hist.months)))
     ci, m = expand(counts)
     c = rows[ci]
     day = hist.sample_days(rng, m, "flat")
     amount = _convert(rng.uniform(500, 3000, len(c)).round(-2) * 100, b.acc.currency[cur[c]])
-    b.buf.add(cur[c], hist.seconds(rng, day, "evening"), amount, True, CH["mobile"], TT["transfer_in"],
-              DESC["Allowance from family"], cp=b.pools.people(rng, cust.area[c]))  # fmt: skip
+    ok = day + hist.start_day < cust.salary_stop_day[c]
+    b.buf.add(
+        cur[c][ok],
+        hist.seconds(rng, day, "evening")[ok],
+        amount[ok],
+        True,
+        CH["mobile"],
+        TT["transfer_in"],
+        DESC["Allowance from family"],
+        cp=b.pools.people(rng, cust.area[c][ok]),
+    )
 
 
 def bills(b: Batch) -> None:
@@ -193,14 +254,34 @@ def bills(b: Batch) -> None:
         day = hist.day_of_month(m, np.clip(dom + rng.integers(-2, 3, len(c)), 1, 28))
         season = 1 + 0.4 * np.isin(hist.calendar_month[m], [1, 2, 7, 8, 12]) * (category == "utilities")
         amount = rng.lognormal(np.log(median), 0.4, len(c)) * season * _PRICE[cust.area[c]] * (0.8 + 0.1 * band[c])
-        chan = ar.choice_by(rng, np.array([[0.05, 0.45, 0.3, 0.2], [0.1, 0.4, 0.3, 0.2], [0.2, 0.5, 0.2, 0.1],
-                                           [0.5, 0.4, 0.1, 0.0], [0.7, 0.3, 0.0, 0.0]]), group[c])  # fmt: skip
+        chan = ar.choice_by(
+            rng,
+            np.array(
+                [
+                    [0.05, 0.45, 0.3, 0.2],
+                    [0.1, 0.4, 0.3, 0.2],
+                    [0.2, 0.5, 0.2, 0.1],
+                    [0.5, 0.4, 0.1, 0.0],
+                    [0.7, 0.3, 0.0, 0.0],
+                ]
+            ),
+            group[c],
+        )
         channel = np.array([CH["branch"], CH["system"], CH["mobile"], CH["wechat_pay"]])[chan]
         channel = np.where((channel == CH["wechat_pay"]) & (cust.area[c] != AREA_CN), CH["mobile"], channel)
         mcc = np.full(len(c), MCC[category])
         desc = DESC["Utility bill"] if category == "utilities" else DESC["Mobile phone bill"]
-        b.buf.add(cur[c], hist.seconds(rng, day, "office"), _convert(amount * 100, b.acc.currency[cur[c]]), False,
-                  channel, TT["bill_payment"], desc, mcc, b.pools.merchant(rng, cust.area[c], mcc))  # fmt: skip
+        b.buf.add(
+            cur[c],
+            hist.seconds(rng, day, "office"),
+            _convert(amount * 100, b.acc.currency[cur[c]]),
+            False,
+            channel,
+            TT["bill_payment"],
+            desc,
+            mcc,
+            b.pools.merchant(rng, cust.area[c], mcc),
+        )
 
 
 def cash(b: Batch) -> None:
@@ -219,18 +300,32 @@ def cash(b: Batch) -> None:
     acct = cur[c]
     ccy = b.acc.currency[acct]
     cents = np.maximum(np.round(yuan * FX[ccy], -2), 1) * 100
-    b.buf.add(acct, np.where(branch, hist.seconds(rng, day, "branch"), hist.seconds(rng, day, "retail")), cents, False,
-              np.where(branch, CH["branch"], CH["atm"]), TT["cash_withdrawal"],
-              np.where(branch, DESC["Branch cash withdrawal"], DESC["ATM cash withdrawal"]), MCC["cash"],
-              np.where(branch, -1, b.pools.merchant(rng, cust.area[c], np.full(len(c), MCC["cash"]))))  # fmt: skip
+    b.buf.add(
+        acct,
+        np.where(branch, hist.seconds(rng, day, "branch"), hist.seconds(rng, day, "retail")),
+        cents,
+        False,
+        np.where(branch, CH["branch"], CH["atm"]),
+        TT["cash_withdrawal"],
+        np.where(branch, DESC["Branch cash withdrawal"], DESC["ATM cash withdrawal"]),
+        MCC["cash"],
+        np.where(branch, -1, b.pools.merchant(rng, cust.area[c], np.full(len(c), MCC["cash"]))),
+    )
     counts = rng.poisson(np.where(group >= 3, 0.2, 0.1)[:, None] * person[:, None] * np.ones((1, hist.months)))
     c, m = expand(counts)
     day = hist.sample_days(rng, m, "flat")
     acct = cur[c]
     cents = np.round(rng.integers(5, 200, len(c)) * 100 * FX[b.acc.currency[acct]]) * 100
     atm = rng.random(len(c)) < 0.5
-    b.buf.add(acct, hist.seconds(rng, day, "branch"), cents, True, np.where(atm, CH["atm"], CH["branch"]),
-              TT["cash_deposit"], DESC["Cash deposit"])  # fmt: skip
+    b.buf.add(
+        acct,
+        hist.seconds(rng, day, "branch"),
+        cents,
+        True,
+        np.where(atm, CH["atm"], CH["branch"]),
+        TT["cash_deposit"],
+        DESC["Cash deposit"],
+    )
 
 
 def transfers(b: Batch) -> None:
@@ -245,14 +340,32 @@ def transfers(b: Batch) -> None:
         day = hist.sample_days(rng, m, "flat")
         amount = rng.lognormal(np.log(400), 1.1, len(c)) * _BAND_AMOUNT[band[c]] * _PRICE[cust.area[c]]
         amount = np.where(rng.random(len(c)) < 0.5, np.round(amount, -2), np.round(amount)).clip(10)
-        chan = ar.choice_by(rng, np.array([[0.02, 0.1, 0.38, 0.5], [0.05, 0.2, 0.4, 0.35], [0.15, 0.3, 0.35, 0.2],
-                                           [0.4, 0.3, 0.2, 0.1], [0.7, 0.2, 0.1, 0.0]]), group[c])  # fmt: skip
+        chan = ar.choice_by(
+            rng,
+            np.array(
+                [
+                    [0.02, 0.1, 0.38, 0.5],
+                    [0.05, 0.2, 0.4, 0.35],
+                    [0.15, 0.3, 0.35, 0.2],
+                    [0.4, 0.3, 0.2, 0.1],
+                    [0.7, 0.2, 0.1, 0.0],
+                ]
+            ),
+            group[c],
+        )
         channel = np.array([CH["branch"], CH["online"], CH["mobile"], CH["wechat_pay"]])[chan]
         channel = np.where((channel == CH["wechat_pay"]) & (cust.area[c] != AREA_CN), CH["mobile"], channel)
         acct = cur[c]
-        b.buf.add(acct, hist.seconds(rng, day, "evening"), _convert(amount * 100, b.acc.currency[acct]), credit, channel,
-                  TT["transfer_in"] if credit else TT["transfer_out"],
-                  DESC["Transfer from"] if credit else DESC["Transfer to"], cp=b.pools.people(rng, cust.area[c]))  # fmt: skip
+        b.buf.add(
+            acct,
+            hist.seconds(rng, day, "evening"),
+            _convert(amount * 100, b.acc.currency[acct]),
+            credit,
+            channel,
+            TT["transfer_in"] if credit else TT["transfer_out"],
+            DESC["Transfer from"] if credit else DESC["Transfer to"],
+            cp=b.pools.people(rng, cust.area[c]),
+        )
     _red_packets(b, rng, person)
 
 
@@ -272,8 +385,16 @@ def _red_packets(b: Batch, rng: np.random.Generator, person: np.ndarray) -> None
             cents = np.round(sizes[rng.integers(0, len(sizes), len(c))] * FX[b.acc.currency[acct]]) * 100
             channel = np.where(cust.area[c] == AREA_CN, CH["wechat_pay"], CH["mobile"])
             t = (day + hist.start_day) * DAY + rng.integers(8 * 3600, 23 * 3600, len(c))
-            b.buf.add(acct, t, cents, credit, channel, TT["transfer_in"] if credit else TT["transfer_out"],
-                      DESC["Red packet 红包"], cp=b.pools.people(rng, cust.area[c]))  # fmt: skip
+            b.buf.add(
+                acct,
+                t,
+                cents,
+                credit,
+                channel,
+                TT["transfer_in"] if credit else TT["transfer_out"],
+                DESC["Red packet 红包"],
+                cp=b.pools.people(rng, cust.area[c]),
+            )
 
 
 def business(b: Batch) -> None:
@@ -290,21 +411,43 @@ def business(b: Batch) -> None:
         amount = rng.lognormal(np.log(median), 1.1, len(c)) * _PRICE[cust.area[c]]
         channel = ar.choice(rng, [0.1, 0.7, 0.2], len(c))
         acct = cur[c]
-        b.buf.add(acct, hist.seconds(rng, day, "office"), _convert(np.round(amount) * 100, b.acc.currency[acct]), credit,
-                  np.array([CH["branch"], CH["online"], CH["system"]])[channel],
-                  TT["transfer_in"] if credit else TT["transfer_out"],
-                  DESC["Customer receipt"] if credit else DESC["Supplier payment"],
-                  cp=b.pools.organisation(rng, cust.branch[c]))  # fmt: skip
+        b.buf.add(
+            acct,
+            hist.seconds(rng, day, "office"),
+            _convert(np.round(amount) * 100, b.acc.currency[acct]),
+            credit,
+            np.array([CH["branch"], CH["online"], CH["system"]])[channel],
+            TT["transfer_in"] if credit else TT["transfer_out"],
+            DESC["Customer receipt"] if credit else DESC["Supplier payment"],
+            cp=b.pools.organisation(rng, cust.branch[c]),
+        )
     expected = 10 * 9000 * np.exp(1.1**2 / 2) * size
     c, m = np.repeat(np.arange(len(orgs)), hist.months), np.tile(np.arange(hist.months), len(orgs))
     acct = cur[orgs[c]]
-    for share, dom, ttype, desc, kind in ((0.25, 10, TT["transfer_out"], DESC["Payroll"], None),
-                                          (0.05, 15, TT["bill_payment"], DESC["Tax payment"], "tax")):  # fmt: skip
+    for share, dom, ttype, desc, kind in (
+        (0.25, 10, TT["transfer_out"], DESC["Payroll"], None),
+        (0.05, 15, TT["bill_payment"], DESC["Tax payment"], "tax"),
+    ):
         day = hist.day_of_month(m, np.full(len(c), dom), business=True)
         amount = expected[c] * share * b.activity[orgs[c], m] * _PRICE[cust.area[orgs[c]]]
         cp = -1 if kind is None else b.pools.pick(rng, kind, cust.area[orgs[c]])
-        b.buf.add(acct, hist.seconds(rng, day, "office"), _convert(np.round(amount) * 100, b.acc.currency[acct]), False,
-                  CH["online"], ttype, desc, cp=cp)  # fmt: skip
+        b.buf.add(
+            acct,
+            hist.seconds(rng, day, "office"),
+            _convert(np.round(amount) * 100, b.acc.currency[acct]),
+            False,
+            CH["online"],
+            ttype,
+            desc,
+            cp=cp,
+        )
     day = hist.day_of_month(m, np.full(len(c), 28))
-    b.buf.add(acct, hist.seconds(rng, day, "batch"), _convert(np.full(len(c), 5000.0), b.acc.currency[acct]), False,
-              CH["system"], TT["fee"], DESC["Account maintenance fee"])  # fmt: skip
+    b.buf.add(
+        acct,
+        hist.seconds(rng, day, "batch"),
+        _convert(np.full(len(c), 5000.0), b.acc.currency[acct]),
+        False,
+        CH["system"],
+        TT["fee"],
+        DESC["Account maintenance fee"],
+    )

@@ -74,7 +74,9 @@ def make_table(entity: str, columns: Mapping[str, pa.Array], dictionaries: bool 
         if len(col) != length:
             raise ValueError(f"{entity}.{f.name}: {len(col)} values, expected {length}")
         arrays.append(col)
-    schema = pa.schema([pa.field(f.name, a.type, nullable=not f.required) for f, a in zip(spec.fields, arrays, strict=True)])
+    schema = pa.schema(
+        [pa.field(f.name, a.type, nullable=not f.required) for f, a in zip(spec.fields, arrays, strict=True)]
+    )
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
@@ -82,7 +84,9 @@ def _csv_ready(table: pa.Table) -> pa.Table:
     """Datetimes as ISO 8601 UTC text; everything else Arrow's CSV writer formats as required."""
     for i, field in enumerate(table.schema):
         if pa.types.is_dictionary(field.type):
-            table = table.set_column(i, pa.field(field.name, pa.string(), field.nullable), table.column(i).cast(pa.string()))
+            table = table.set_column(
+                i, pa.field(field.name, pa.string(), field.nullable), table.column(i).cast(pa.string())
+            )
         elif pa.types.is_timestamp(field.type):
             text = ar.iso_datetimes(table.column(i).combine_chunks())
             table = table.set_column(i, pa.field(field.name, pa.string(), field.nullable), text)
@@ -90,6 +94,10 @@ def _csv_ready(table: pa.Table) -> pa.Table:
 
 
 _CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
+# Columns with few distinct values, worth a Parquet dictionary: codes, currencies, references.
+_REPETITIVE = frozenset(
+    f.name for spec in ENTITIES for f in spec.fields if f.kind in ("code", "currency", "bool") or f.ref
+)
 
 
 class ExtractWriter:
@@ -146,8 +154,10 @@ class ExtractWriter:
 
     def _open(self, path: Path, schema: pa.Schema) -> pq.ParquetWriter | pacsv.CSVWriter:
         if self.fmt == "parquet":
-            # Without the stored Arrow schema, dictionary columns read back as plain strings.
-            return pq.ParquetWriter(path, schema, compression="zstd", store_schema=False)
+            # Without the stored Arrow schema, dictionary columns read back as plain strings. Only
+            # repetitive text is dictionary-encoded: hashing millions of unique keys is wasted work.
+            repetitive = [f.name for f in schema if pa.types.is_dictionary(f.type) or f.name in _REPETITIVE]
+            return pq.ParquetWriter(path, schema, compression="zstd", store_schema=False, use_dictionary=repetitive)
         return pacsv.CSVWriter(path, _csv_ready(schema.empty_table()).schema, write_options=_CSV_OPTIONS)
 
     def _write(self, sink: pq.ParquetWriter | pacsv.CSVWriter, table: pa.Table) -> None:
