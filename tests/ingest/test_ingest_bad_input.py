@@ -368,3 +368,25 @@ def test_bad_bytes_in_a_non_key_column_of_a_part(tmp_path, ingest, session, lake
         ingest(extract)
     assert excinfo.value.message.startswith("part-2.csv, line 3: not valid utf-8 text")
     _nothing_loaded(session, lake_root)
+
+
+def test_amounts_with_too_many_decimals_are_caught_on_the_fast_path(tmp_path, ingest, lake_root):
+    # given otherwise clean transactions, one with five decimals (beyond what Guanxi stores)
+    data = canonical_rows()
+    data["transactions"][2] |= {"amount": "11.90001"}
+    report = ingest(write_canonical(tmp_path / "x", data))
+    # then it is rejected rather than rounded away
+    rows = [r for r in _quarantine(report.quarantine_path) if r["entity"] == "transactions"]
+    assert [(r["line"], r["field"], r["reason"], r["value"]) for r in rows] == [
+        ("4", "amount", "has more decimals than CNY allows (2)", "11.90001")
+    ]
+    assert report.entity("transactions").new == 2
+
+
+def test_a_value_the_fast_path_cannot_parse_gets_its_message(tmp_path, ingest):
+    data = canonical_rows()
+    data["transactions"][0] |= {"booked_at": "2026-09-31T09:00:00Z"}
+    report = ingest(write_canonical(tmp_path / "x", data))
+    rows = [r for r in _quarantine(report.quarantine_path) if r["entity"] == "transactions"]
+    assert [(r["line"], r["field"], r["value"]) for r in rows] == [("2", "booked_at", "2026-09-31T09:00:00Z")]
+    assert report.entity("transactions").new == 2

@@ -10,7 +10,6 @@ reload adds nothing.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,26 +18,26 @@ import duckdb
 from guanxi.ingest.entities import EntitySpec
 from guanxi.ingest.load_db import id_column, keymap_name
 from guanxi.ingest.mapping import EntityMapping
-from guanxi.ingest.readers import SourceFile, sql_ident, sql_string
-from guanxi.ingest.validate import build_select, key_select, locate_read_error, staged_table
+from guanxi.ingest.readers import SourceFile, combined, scan_sql, sql_ident, sql_string
+from guanxi.ingest.validate import build_select, find_read_error, key_select, native_csv_types, staged_table
 from guanxi.lake.duck import first_row
-from guanxi.lake.layout import has_data, scan_sql, staging_dir
+from guanxi.lake.layout import has_data
+from guanxi.lake.layout import scan_sql as lake_scan_sql
 from guanxi.lake.writer import REJECTED_PARTITION, StagedWrite, write_by_month
 
 
 @dataclass(frozen=True)
 class LakeLoad:
-    """Rows of one lake entity: written, rejected, and already in the lake."""
+    """Rows of one lake entity: written and already in the lake; ``clean`` if none failed or repeated."""
 
     new: int
-    rejected: int
     existing: int
+    clean: bool = True
 
 
 def _lake_keys(lake_root: Path, spec: EntitySpec, source_system: str) -> str:
-    return (
-        f"(SELECT source_key FROM {scan_sql(lake_root, spec.table)} WHERE source_system = {sql_string(source_system)})"
-    )
+    lake = lake_scan_sql(lake_root, spec.table)
+    return f"(SELECT source_key FROM {lake} WHERE source_system = {sql_string(source_system)})"
 
 
 def _columns(spec: EntitySpec, source_system: str, alias: str) -> tuple[list[str], list[str], list[str]]:
@@ -87,7 +86,7 @@ def write_lake_staged(
         run_id=run_id,
         staged=staged,
     )
-    return LakeLoad(new=new, rejected=0, existing=valid - new)
+    return LakeLoad(new=new, existing=valid - new)
 
 
 def write_lake_single_pass(
@@ -103,9 +102,18 @@ def write_lake_single_pass(
 ) -> LakeLoad:
     """Validate and write every file of a lake entity in one pass; return the counts.
 
-    ``rejected`` counts rows that failed; the caller stages those files again to explain them.
+    If any row failed or any key repeats, nothing stays staged and the result is not ``clean``: the
+    caller then takes the careful path, which says what was wrong with which row.
     """
-    union = " UNION ALL ".join(build_select(spec, em, s, con, verdict_only=True) for s in sources)
+    # Alike files are read in one scan, which DuckDB parallelises better than a union of scans.
+    scans = [combined(sources)] if len({(s.kind, s.columns) for s in sources}) == 1 else sources
+    try:
+        relations = [_relation(con, spec, em, s, n) for n, s in enumerate(scans)]
+    except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+        return _unreadable(con, spec, sources, staged, exc)
+    union = " UNION ALL ".join(
+        build_select(spec, em, s, con, verdict_only=True, relation=r) for s, r in zip(scans, relations, strict=True)
+    )
     columns, joins, found = _columns(spec, source_system, "v")
     verdict = " AND ".join(["v._ok", *found])
     month = f"strftime(v.{sql_ident(_time_field(spec))}, '%Y-%m')"
@@ -115,7 +123,7 @@ def write_lake_single_pass(
     if has_data(lake_root, spec.table):
         lake_keys = _lake_keys(lake_root, spec, source_system)
         where = f"WHERE v.key IS NULL OR v.key NOT IN {lake_keys}"
-        union_keys = " UNION ALL ".join(key_select(spec, em, s) for s in sources)
+        union_keys = " UNION ALL ".join(key_select(spec, em, s) for s in scans)
         row = first_row(con.execute(f"SELECT count(*) FROM ({union_keys}) WHERE key IN {lake_keys}"))
         existing = int(row[0]) if row else 0
     select = f"SELECT {', '.join(columns)}, {partition} AS _partition FROM ({union}) v {' '.join(joins)} {where}"
@@ -124,9 +132,58 @@ def write_lake_single_pass(
             con, select, root=lake_root, table=spec.table, run_id=run_id, staged=staged, partition_column="_partition"
         )
     except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
-        shutil.rmtree(staging_dir(lake_root, run_id) / spec.table, ignore_errors=True)
-        raise locate_read_error(con, sources, exc) from exc
-    return LakeLoad(new=new, rejected=rejected, existing=existing)
+        return _unreadable(con, spec, sources, staged, exc, existing)
+    if rejected or _repeats_keys(con, staged.staged_files(spec.table)):
+        staged.drop(spec.table)
+        return LakeLoad(new=0, existing=existing, clean=False)
+    return LakeLoad(new=new, existing=existing)
+
+
+def _relation(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, em: EntityMapping, source: SourceFile, n: int
+) -> str | None:
+    """Load CSV files into a temporary table first (None for Parquet, which is read in place).
+
+    Joining the key maps straight off a CSV scan inside a partitioned COPY runs far slower than
+    the same join from a table, so the parsed rows are held once in DuckDB.
+    """
+    if source.kind != "csv":
+        return None
+    name = f"_lake_raw_{n}"
+    scan = scan_sql(source, types=native_csv_types(spec, em, source))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {scan}")
+    return name
+
+
+def _unreadable(
+    con: duckdb.DuckDBPyConnection,
+    spec: EntitySpec,
+    sources: list[SourceFile],
+    staged: StagedWrite,
+    exc: duckdb.Error,
+    existing: int = 0,
+) -> LakeLoad:
+    """A read failed: report a file that cannot be read as text, or else hand over to the careful path."""
+    staged.drop(spec.table)
+    problem = find_read_error(con, sources)
+    if problem is not None:
+        raise problem from exc
+    # The files read fine as text: a value did not parse as its type. The careful path says which.
+    return LakeLoad(new=0, existing=existing, clean=False)
+
+
+def _repeats_keys(con: duckdb.DuckDBPyConnection, files: list[Path]) -> bool:
+    """Whether a key may repeat among the staged files (a rare hash collision only costs the careful path).
+
+    Checked on the written Parquet, whose key column reads fast, rather than on the extract.
+    """
+    if not files:
+        return False
+    listed = ", ".join(sql_string(str(f)) for f in files)
+    row = first_row(
+        con.execute(f"SELECT 1 FROM read_parquet([{listed}]) GROUP BY hash(source_key) HAVING count(*) > 1 LIMIT 1")
+    )
+    return row is not None
 
 
 def _time_field(spec: EntitySpec) -> str:

@@ -32,6 +32,8 @@ class SourceFile:
     kind: Literal["csv", "parquet"]
     columns: tuple[str, ...]
     csv: CsvOptions
+    # Further files read together with ``path`` in one scan (same kind, columns and options).
+    more_paths: tuple[Path, ...] = ()
 
     @property
     def name(self) -> str:
@@ -47,6 +49,15 @@ def sql_string(value: str) -> str:
 def sql_ident(name: str) -> str:
     """Quote ``name`` as a SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def combined(sources: list[SourceFile]) -> SourceFile:
+    """One source reading all ``sources`` in a single parallel scan, where they are alike; else the first."""
+    first = sources[0]
+    alike = all(s.kind == first.kind and s.columns == first.columns and s.csv == first.csv for s in sources)
+    if len(sources) == 1 or not alike:
+        return first
+    return SourceFile(first.path, first.kind, first.columns, first.csv, tuple(s.path for s in sources[1:]))
 
 
 def find_files(directory: Path, patterns: tuple[str, ...]) -> list[Path]:
@@ -117,17 +128,24 @@ def _csv_header(path: Path, options: CsvOptions) -> tuple[str, ...]:
     return tuple(header)
 
 
-def scan_sql(source: SourceFile, row_numbers: bool = False) -> str:
-    """Return the DuckDB table function that reads ``source`` (all text columns for CSV)."""
+def scan_sql(source: SourceFile, row_numbers: bool = False, types: dict[str, str] | None = None) -> str:
+    """Return the DuckDB table function that reads ``source``.
+
+    CSV columns are text unless ``types`` names a DuckDB type for them; then the reader parses them
+    itself (fast) and fails on the first value that does not parse.
+    """
+    paths = [source.path, *source.more_paths]
+    where = sql_string(str(paths[0])) if len(paths) == 1 else "[" + ", ".join(sql_string(str(p)) for p in paths) + "]"
     if source.kind == "parquet":
         extra = ", file_row_number=true" if row_numbers else ""
-        return f"read_parquet({sql_string(str(source.path))}{extra})"
+        return f"read_parquet({where}{extra})"
     opts = source.csv
-    columns = ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in source.columns)
+    types = types or {}
+    columns = ", ".join(f"{sql_string(c)}: {sql_string(types.get(c, 'VARCHAR'))}" for c in source.columns)
     encoding = opts.encoding.lower().replace("_", "-")
     encoding = {"utf8": "utf-8", "latin1": "latin-1", "iso-8859-1": "latin-1"}.get(encoding, encoding)
     return (
-        f"read_csv({sql_string(str(source.path))}, delim={sql_string(opts.delimiter)}, "
+        f"read_csv({where}, delim={sql_string(opts.delimiter)}, "
         f"quote={sql_string(opts.quote)}, escape={sql_string(opts.quote)}, header={str(opts.header).lower()}, "
         f"auto_detect=false, strict_mode=true, columns={{{columns}}}, encoding={sql_string(encoding)})"
     )

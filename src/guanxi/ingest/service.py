@@ -37,7 +37,6 @@ from guanxi.ingest.validate import (
     create_staging_table,
     flag_broken_references,
     flag_duplicates,
-    has_duplicate_keys,
     stage_file,
     staged_table,
 )
@@ -280,8 +279,8 @@ def _validate(
         con.execute(f"CREATE OR REPLACE TEMP VIEW known_{name} AS {staged}SELECT key FROM {keymap_name(name)}")
     for p in plan:
         progress.start(f"validate {p.spec.name}", len(p.sources))
-        if p.spec.target == "lake" and not p.joins and not has_duplicate_keys(con, p.spec, p.mapping, p.sources):
-            p.single_pass = True
+        if p.spec.target == "lake" and not p.joins:
+            p.single_pass = True  # validated while written; see _load
         else:
             _stage_entity(con, p, reports[p.spec.name], progress)
         progress.finish()
@@ -330,11 +329,20 @@ def _load(
             staged=staged_lake,
         )
         report.new = result.new
-        report.read = result.new + result.rejected + result.existing
-        if result.rejected:
-            # Read the files again, with line numbers, only to say what was wrong with which row.
+        report.read = result.new + result.existing
+        if not result.clean:
+            # Some row failed or a key repeats: read the files again, row by row with line numbers, to
+            # say what was wrong, and write the valid rows from there.
             _stage_entity(con, p, report, NullProgress())
-            report.read = result.new + report.rejected + result.existing
+            report.new = write_lake_staged(
+                con,
+                p.spec,
+                source_system=source_system,
+                lake_root=lake_root,
+                run_id=run_id,
+                staged=staged_lake,
+                valid=report.valid,
+            ).new
         progress.advance(report.valid)
     else:
         result = write_lake_staged(

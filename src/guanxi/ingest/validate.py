@@ -9,6 +9,7 @@ all of an entity's files are staged. Rows with no errors are loaded; the rest go
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import duckdb
@@ -82,7 +83,9 @@ def _cleaned(raw: str, raw_type: str, fm: FieldMapping, trim: bool) -> str:
     # Text files pad and quote loosely, so their values are trimmed; Parquet values are taken as stored.
     expr = raw
     if raw_type == "VARCHAR":
-        expr = f"NULLIF(trim({raw}), '')" if trim else f"NULLIF({raw}, '')"
+        # Trim only padded values: testing the ends is cheaper than copying every string.
+        padded = f"starts_with({raw}, ' ') OR ends_with({raw}, ' ')"
+        expr = f"NULLIF(CASE WHEN {padded} THEN trim({raw}) ELSE {raw} END, '')" if trim else f"NULLIF({raw}, '')"
     if fm.default is not None:
         expr = f"COALESCE({expr}, {_literal(fm.default)})"
     if fm.codes:
@@ -92,8 +95,19 @@ def _cleaned(raw: str, raw_type: str, fm: FieldMapping, trim: bool) -> str:
 
 
 def _minor_unit_sql(currency: str) -> str:
-    cases = " ".join(f"WHEN {sql_string(c)} THEN {u}" for c, u in sorted(_MINOR_UNITS.items()))
-    return f"(CASE {currency} {cases} ELSE 2 END)"
+    by_unit: dict[int, list[str]] = {}
+    for code, unit in sorted(_MINOR_UNITS.items()):
+        by_unit.setdefault(unit, []).append(sql_string(code))
+    cases = " ".join(f"WHEN {currency} IN ({', '.join(codes)}) THEN {unit}" for unit, codes in sorted(by_unit.items()))
+    return f"(CASE {cases} ELSE 2 END)"
+
+
+def unit_column(currency_field: str) -> str:
+    """Name of the column holding the minor unit of the currency in ``currency_field``."""
+    return f"_unit_{currency_field}"
+
+
+_DECIMAL_SCALE = re.compile(r"DECIMAL\(\d+,(\d+)\)")
 
 
 def _typed(spec: FieldSpec, clean: str, clean_is_text: bool, fm: FieldMapping) -> str:
@@ -211,11 +225,18 @@ def _checks(
         checks.append(_error(name, f"{col} > {spec.max_value}", sql_string(f"must be at most {spec.max_value}"), col))
     if spec.kind == "money" and spec.currency_field:
         currency = typed_of[spec.currency_field]
-        unit = _minor_unit_sql(currency)
-        too_precise = _round_differs(col, unit)
-        if not raw_type.startswith("DECIMAL"):
-            # Text may carry more decimals than the stored scale; compare before that rounding.
-            too_precise = f"({too_precise} OR TRY_CAST({clean} AS DECIMAL(38,10)) <> {col})"
+        unit = f"t.{sql_ident(unit_column(spec.currency_field))}"
+        scale = _DECIMAL_SCALE.fullmatch(raw_type)
+        if scale:
+            # A decimal column of scale s can only break a currency allowing fewer than s places.
+            too_precise = f"({unit} < {scale.group(1)} AND {_round_differs(clean, unit)})"
+        else:
+            # Count the text's decimals (cheap integer work); trailing zeros do not count: 12.3400 is 12.34.
+            text = f"CAST({clean} AS VARCHAR)"
+            point = f"instr({text}, '.')"
+            too_precise = (
+                f"({point} > 0 AND strlen({text}) - {point} > {unit} AND strlen(rtrim({text}, '0')) - {point} > {unit})"
+            )
         checks.append(
             _error(
                 name,
@@ -235,11 +256,13 @@ def build_select(
     join_sources: tuple[SourceFile, ...] = (),
     *,
     verdict_only: bool = False,
+    relation: str | None = None,
 ) -> str:
     """Build the SELECT that turns one source file into staged rows for ``spec``.
 
     Rows carry ``_file``, ``_line``, the typed fields and ``_errors``; with ``verdict_only`` they
-    carry the typed fields and a boolean ``_ok`` instead (cheaper: no line numbers, no messages).
+    carry the typed fields and a boolean ``_ok`` instead (cheaper: no line numbers, no messages),
+    reading ``relation`` (a table already holding the file's rows) if given.
     """
     mappings: dict[str, FieldMapping] = {"key": em.key, **em.fields}
     joins = ""
@@ -249,7 +272,7 @@ def build_select(
     raw = {f.name: raw_expression(mappings[f.name], source) if f.name in mappings else "NULL" for f in spec.fields}
     # Parquet knows each row's position; for CSV, row_number() over the file in order is its record number.
     if verdict_only:
-        numbered = f"SELECT 0 AS _rn, * FROM {scan_sql(source)}"
+        numbered = f"SELECT 0 AS _rn, * FROM {relation or scan_sql(source, types=native_csv_types(spec, em, source))}"
     elif source.kind == "parquet":
         numbered = (
             f"SELECT file_row_number + 1 AS _rn, * EXCLUDE (file_row_number) FROM {scan_sql(source, row_numbers=True)}"
@@ -295,6 +318,9 @@ def build_select(
     middle = ", ".join(
         f"{typed[f.name]} AS {sql_ident(f.name)}, {clean[f.name]} AS {sql_ident('c_' + f.name)}" for f in spec.fields
     )
+    # Each money field's currency decides its allowed decimals: look the minor unit up once per row.
+    for currency_field in sorted({f.currency_field for f in spec.fields if f.kind == "money" and f.currency_field}):
+        middle += f", {_minor_unit_sql(typed[currency_field])} AS {sql_ident(unit_column(currency_field))}"
     outer = ", ".join(typed_cols[f.name] for f in spec.fields)
     if verdict_only:
         return (
@@ -315,29 +341,43 @@ def key_select(spec: EntitySpec, em: EntityMapping, source: SourceFile) -> str:
     return f"SELECT {key} AS key FROM {scan_sql(source)} AS src"
 
 
-def has_duplicate_keys(
-    con: duckdb.DuckDBPyConnection, spec: EntitySpec, em: EntityMapping, sources: list[SourceFile]
-) -> bool:
-    """Whether any key appears more than once across the entity's files."""
-    union = " UNION ALL ".join(key_select(spec, em, s) for s in sources)
-    try:
-        row = first_row(
-            con.execute(f"SELECT 1 FROM ({union}) WHERE key IS NOT NULL GROUP BY key HAVING count(*) > 1 LIMIT 1")
-        )
-    except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
-        raise locate_read_error(con, sources, exc) from exc
-    return row is not None
+# Typed CSV columns for the one-pass path: wide enough that only a value that is wrong fails to parse.
+# Amounts stay text: a typed reader would round away extra decimals that must be reported instead.
+_NATIVE = {"int": "BIGINT", "date": "DATE", "datetime": "TIMESTAMPTZ"}
 
 
-def locate_read_error(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], exc: duckdb.Error) -> Exception:
-    """A read of several files failed: find the file that fails on its own and explain its error."""
+def native_csv_types(spec: EntitySpec, em: EntityMapping, source: SourceFile) -> dict[str, str]:
+    """CSV columns the reader may parse itself: plain column mappings of numbers, dates and timestamps."""
+    if source.kind != "csv":
+        return {}
+    mappings: dict[str, FieldMapping] = {"key": em.key, **em.fields}
+    types: dict[str, str] = {}
+    for f in spec.fields:
+        fm = mappings.get(f.name)
+        if fm and fm.column in source.columns and f.kind in _NATIVE and not (fm.codes or fm.format or fm.default):
+            types[fm.column] = _NATIVE[f.kind]
+    return types
+
+
+def find_read_error(con: duckdb.DuckDBPyConnection, sources: list[SourceFile]) -> Exception | None:
+    """Read each file as text to the end; explain the first one that cannot be read, else None."""
     for source in sources:
         try:
             # Hash every column, so each value is decoded (a bare count could skip unread columns).
             con.execute(f"SELECT count(*) FROM {scan_sql(source)} WHERE hash(*COLUMNS(*)) = 0").fetchall()
         except (duckdb.InvalidInputException, duckdb.ConversionException) as own:
             return explain_read_error(source, own)
-    return explain_read_error(sources[0], exc)
+    return None
+
+
+def locate_read_error(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], exc: duckdb.Error) -> Exception:
+    """A read of several files failed: find the file that fails on its own and explain its error."""
+    return find_read_error(con, sources) or explain_read_error(sources[0], exc)
+
+
+def _type_name(described: str) -> str:
+    """DuckDB's DESCRIBE spells some types out; use the short names of ``_DUCK_TYPES``."""
+    return {"TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ"}.get(described, described)
 
 
 def _raw_types(
@@ -348,7 +388,14 @@ def _raw_types(
     em: EntityMapping,
     source: SourceFile,
 ) -> dict[str, str]:
-    """Type of each raw expression; binding them one by one names the field whose SQL is wrong."""
+    """Type of each raw expression; if they do not bind together, binding them one by one names the field."""
+    names = [f.name for f in spec.fields]
+    together = ", ".join(f"{raw[n]} AS {sql_ident(n)}" for n in names)
+    try:
+        rows = con.execute(f"DESCRIBE SELECT {together} FROM {base} LIMIT 0").fetchall()
+        return {str(r[0]): _type_name(str(r[1])) for r in rows}
+    except duckdb.Error:
+        pass  # find the culprit below
     types: dict[str, str] = {}
     for f in spec.fields:
         try:
@@ -366,7 +413,7 @@ def _raw_types(
                 f"{source.name}: mapping for entity {spec.name}, field {f.name} is not valid SQL: "
                 f"{str(exc).splitlines()[0]}"
             ) from exc
-        types[f.name] = "VARCHAR" if row is None else str(row[1])
+        types[f.name] = "VARCHAR" if row is None else _type_name(str(row[1]))
     return types
 
 

@@ -32,6 +32,15 @@ class StagedWrite:
         self.discard()
         return len(self.files)
 
+    def drop(self, table: str) -> None:
+        """Forget and delete the staged files of one table (its rows will be written again)."""
+        shutil.rmtree(staging_dir(self.root, self.run_id) / table, ignore_errors=True)
+        self.files = [(staged, final) for staged, final in self.files if final.parent.parent.name != table]
+
+    def staged_files(self, table: str) -> list[Path]:
+        """The staged files of one table."""
+        return [staged for staged, final in self.files if final.parent.parent.name == table]
+
     def discard(self) -> None:
         """Delete whatever is left in staging."""
         shutil.rmtree(staging_dir(self.root, self.run_id), ignore_errors=True)
@@ -57,13 +66,12 @@ def write_by_month(
     time_column = LAKE_TABLES[table]
     target = staging_dir(root, run_id) / table
     target.mkdir(parents=True, exist_ok=True)
-    first_column = con.execute(f"SELECT * FROM ({select_sql}) LIMIT 0").description[0][0]
     if partition_column is None:
         source = f"SELECT *, strftime({time_column}, '%Y-%m') AS month FROM ({select_sql})"
     else:
         source = f"SELECT * EXCLUDE ({partition_column}), {partition_column} AS month FROM ({select_sql})"
     stats = con.execute(
-        f'COPY ({source} ORDER BY month, "{first_column}", {time_column}) '
+        f"COPY ({source}) "
         f"TO '{target.as_posix()}' (FORMAT PARQUET, COMPRESSION zstd, PARTITION_BY (month), "
         f"FILENAME_PATTERN 'part-{run_id}-{{i}}', OVERWRITE_OR_IGNORE, RETURN_STATS)"
     ).fetchall()
