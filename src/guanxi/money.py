@@ -41,6 +41,8 @@ class Money:
             raise ValueError(f"not an ISO 4217 currency code: {self.currency!r}")
         if not isinstance(self.amount, Decimal):
             raise TypeError("Money needs a Decimal amount, never a float")
+        if not self.amount.is_finite():
+            raise ValueError(f"not an amount: {self.amount}")
         exponent = self.amount.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > minor_unit(self.currency):
             normalised = self.amount.normalize()

@@ -390,3 +390,57 @@ def test_a_value_the_fast_path_cannot_parse_gets_its_message(tmp_path, ingest):
     rows = [r for r in _quarantine(report.quarantine_path) if r["entity"] == "transactions"]
     assert [(r["line"], r["field"], r["value"]) for r in rows] == [("2", "booked_at", "2026-09-31T09:00:00Z")]
     assert report.entity("transactions").new == 2
+
+
+def test_a_mapping_expression_that_fails_on_a_value_is_named(tmp_path, ingest, session, lake_root):
+    # given a client whose birth number is not a number, and a mapping that CASTs it
+    extract = write_berka(tmp_path / "berka")
+    with (extract / "client.asc").open("ab") as handle:
+        handle.write(b'4;"70X213";1\r\n')
+    with pytest.raises(MappingError) as excinfo:
+        ingest(extract, fmt="berka")
+    assert excinfo.value.message.startswith("client.asc: an expression of the parties mapping failed on a value (")
+    assert excinfo.value.message.endswith(
+        "use TRY_CAST in mapping expressions so a bad value is rejected with its row instead of stopping the load"
+    )
+    _nothing_loaded(session, lake_root)
+
+
+def test_a_reference_to_nothing_is_caught_even_when_a_parent_key_is_empty(tmp_path, ingest, session):
+    # given a party row with an empty key (rejected) and a contact point pointing at no party at all
+    data = canonical_rows()
+    data["parties"].append(data["parties"][0] | {"key": ""})
+    data["contact_points"].append(data["contact_points"][0] | {"key": "CP9", "party_key": "P999"})
+    report = ingest(write_canonical(tmp_path / "x", data))
+    problems = {(r["file"], r["field"], r["reason"], r["value"]) for r in _quarantine(report.quarantine_path)}
+    assert ("parties.csv", "key", "required but empty", "") in problems
+    assert (
+        "contact_points.csv",
+        "party_key",
+        "refers to parties that exist neither in this extract nor in Guanxi",
+        "P999",
+    ) in problems
+    assert report.entity("contact_points").new == 2
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        (
+            "source_system: x\nentities:\n  parties: {file: /etc/passwd}\n",
+            "mapping m.yaml, entity parties: file '/etc/passwd' must be a name inside the extract folder",
+        ),
+        (
+            "source_system: x\nentities:\n  parties: {file: ../other/a.csv}\n",
+            "mapping m.yaml, entity parties: file '../other/a.csv' must be a name inside the extract folder",
+        ),
+        (
+            "source_system: x\nentities:\n  parties: {file: a.csv, fields: {gender: {column: g, codes: {01: male}}}}\n",
+            "mapping m.yaml, entity parties, field gender: source code 1 must be quoted text",
+        ),
+    ],
+)
+def test_unsafe_or_ambiguous_mappings_are_refused(yaml_text, message):
+    with pytest.raises(MappingError) as excinfo:
+        parse_mapping(yaml_text, "m.yaml")
+    assert excinfo.value.message.startswith(message)

@@ -193,3 +193,27 @@ def test_a_reload_with_some_new_transactions_adds_only_those(tmp_path, ingest, l
         ("T2",),
         ("T3",),
     ]
+
+
+def test_a_reload_without_an_optional_column_keeps_what_guanxi_holds(tmp_path, ingest, session):
+    # given parties loaded with their occupation
+    data = canonical_rows()
+    data["parties"][0] |= {"occupation": "engineer", "status": "closed"}
+    ingest(write_canonical(tmp_path / "v1", data))
+    # when a later extract of parties has no occupation column at all
+    slim = [{k: v for k, v in row.items() if k not in ("occupation", "status")} for row in data["parties"]]
+    report = ingest(write_canonical(tmp_path / "v2", {"parties": slim}))
+    # then nothing changed: absent columns are not blanked or reset to defaults
+    assert report.entity("parties").new == 0
+    wang = session.scalars(select(Party).where(Party.source_key == "C1")).one()
+    assert (wang.occupation, wang.status) == ("engineer", "closed")
+
+
+def test_an_ingest_refuses_while_another_holds_the_lake(tmp_path, ingest, lake_root):
+    from guanxi.lake.writer import LakeLocked, lake_lock
+
+    with lake_lock(lake_root):
+        import pytest
+
+        with pytest.raises(LakeLocked, match="another load is writing to the lake at"):
+            ingest(write_canonical(tmp_path / "x"))

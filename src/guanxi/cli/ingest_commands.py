@@ -81,7 +81,10 @@ def run_ingest(
 ) -> IngestReport:
     """Load an extract with the configured database and lake."""
     settings = get_settings()
-    mapping = load_mapping(mapping_file) if mapping_file else builtin_mapping(fmt or "canonical", source_system)
+    if mapping_file:
+        mapping = load_mapping(mapping_file, source_system)
+    else:
+        mapping = builtin_mapping(fmt or "canonical", source_system)
     return ingest_extract(
         directory=directory,
         mapping=mapping,

@@ -19,4 +19,4 @@ def list_runs(
     session: SessionDep, page: PageDep, _actor: Annotated[Any, Depends(require(Permission.INGEST_READ))]
 ) -> list[IngestRunRead]:
     """Recent loads of core-banking extracts, newest first."""
-    return list_ingest_runs(session=session, limit=page.limit)
+    return list_ingest_runs(session=session, limit=page.limit, offset=page.offset)

@@ -40,3 +40,10 @@ class EncodingProblem(IngestError):
     """A text file is not in the declared encoding (UTF-8 unless the mapping says otherwise)."""
 
     code = "file_encoding"
+
+
+class PublishFailed(IngestError):
+    """The database committed the load but the lake files could not be moved into place."""
+
+    code = "lake_publish_failed"
+    http_status = 500

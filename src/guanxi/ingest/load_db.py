@@ -69,15 +69,19 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, batch_size: int) -> Iterator
         yield batch.to_pylist()
 
 
-def _upsert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def _upsert(session: Session, table: Table, rows: list[dict[str, Any]], keep: frozenset[str]) -> None:
     dialect = session.get_bind().dialect.name
     insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
     stmt = insert(table)
-    columns = [c for c in rows[0] if c not in ("source_system", "source_key")]
+    # Columns the extract does not carry are set on insert (empty or default) but never updated.
+    columns = [c for c in rows[0] if c not in ("source_system", "source_key") and c not in keep]
     excluded = stmt.excluded
     update = {c: excluded[c] for c in columns}
     if "updated_at" in table.c:
         update["updated_at"] = now()
+    if not columns:
+        session.execute(stmt.on_conflict_do_nothing(index_elements=["source_system", "source_key"]), rows)
+        return
     changed = or_(*(table.c[c].is_distinct_from(excluded[c]) for c in columns))
     stmt = stmt.on_conflict_do_update(index_elements=["source_system", "source_key"], set_=update, where=changed)
     session.execute(stmt, rows)
@@ -102,8 +106,12 @@ def load_entity(
     source_system: str,
     batch_size: int,
     progress: Progress,
+    keep: frozenset[str] = frozenset(),
 ) -> int:
-    """Upsert the valid staged rows of ``spec``; return how many keys were new to Guanxi."""
+    """Upsert the valid staged rows of ``spec``; return how many keys were new to Guanxi.
+
+    ``keep`` names fields the extract does not carry: existing rows keep their values for them.
+    """
     table = orm_table(spec)
     staged = staged_table(spec.name)
     columns = [f"{sql_string(source_system)} AS source_system", "s.key AS source_key"]
@@ -134,6 +142,6 @@ def load_entity(
                 for name in json_fields:
                     if row[name] is not None:
                         row[name] = json.loads(row[name])
-        _upsert(session, table, rows)
+        _upsert(session, table, rows, frozenset(id_column(f) if f.endswith("_key") else f for f in keep))
         progress.advance(len(rows))
     return int(new_row[0]) if new_row else 0

@@ -73,12 +73,11 @@ class EntityMapping:
 
 @dataclass(frozen=True)
 class Mapping:
-    """A whole mapping: source system, SQL macros and entity mappings in load order."""
+    """A whole mapping: the source system and its entity mappings in load order."""
 
     name: str
     source_system: str
     entities: tuple[EntityMapping, ...]
-    macros: dict[str, str] = field(default_factory=dict)
     canonical: bool = False
 
 
@@ -96,6 +95,10 @@ def _field_from_yaml(where: str, raw: Any) -> FieldMapping:
     codes = raw.get("codes") or {}
     if not isinstance(codes, dict):
         raise MappingError(f"{where}: codes must map source codes to canonical codes")
+    for code in codes:
+        if not isinstance(code, str):
+            # YAML turns unquoted 01 into 1 and yes/off into booleans: such codes would never match.
+            raise MappingError(f"{where}: source code {code!r} must be quoted text, e.g. '{code}': ...")
     return FieldMapping(
         column=raw.get("column"),
         value=raw.get("value"),
@@ -111,7 +114,14 @@ def _join_from_yaml(where: str, raw: Any) -> JoinSpec:
     if not isinstance(raw, dict) or not {"file", "alias", "using"} <= set(raw):
         raise MappingError(f"{where}: give file, alias and using (the shared column or columns)")
     using = raw["using"] if isinstance(raw["using"], list) else [raw["using"]]
-    return JoinSpec(file=str(raw["file"]), alias=str(raw["alias"]), on=tuple(str(c) for c in using))
+    return JoinSpec(file=_inside(where, str(raw["file"])), alias=str(raw["alias"]), on=tuple(str(c) for c in using))
+
+
+def _inside(where: str, pattern: str) -> str:
+    """A file pattern must stay inside the extract folder."""
+    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        raise MappingError(f"{where}: file '{pattern}' must be a name inside the extract folder")
+    return pattern
 
 
 def _csv_options(raw: dict[str, Any] | None, base: CsvOptions) -> CsvOptions:
@@ -134,8 +144,7 @@ def parse_mapping(text: str, name: str) -> Mapping:
     if not isinstance(doc, dict) or "entities" not in doc:
         raise MappingError(f"mapping {name}: expected a YAML mapping with 'source_system' and 'entities'")
     source_system = str(doc.get("source_system") or "").strip()
-    if not source_system or len(source_system) > 32:
-        raise MappingError(f"mapping {name}: 'source_system' must be a name of 1 to 32 characters")
+    _check_source_system(f"mapping {name}: 'source_system'", source_system)
     base_csv = _csv_options(doc.get("csv"), CsvOptions())
     entities: list[EntityMapping] = []
     raw_entities = doc["entities"] or {}
@@ -159,7 +168,7 @@ def parse_mapping(text: str, name: str) -> Mapping:
                 raise MappingError(f"{where}: unknown field '{field_name}' (fields: {known})") from None
             fields[field_name] = _field_from_yaml(f"{where}, field {field_name}", field_raw)
         files = raw.get("file") or raw.get("files") or ()
-        files = (files,) if isinstance(files, str) else tuple(files)
+        files = tuple(_inside(where, str(f)) for f in ((files,) if isinstance(files, str) else files))
         rows = raw.get("rows")
         if not files and rows is None:
             raise MappingError(f"{where}: give 'file' or inline 'rows'")
@@ -177,28 +186,37 @@ def parse_mapping(text: str, name: str) -> Mapping:
                 csv=_csv_options(raw.get("csv"), base_csv),
             )
         )
-    macros = {str(k): str(v) for k, v in (doc.get("macros") or {}).items()}
-    return Mapping(name=name, source_system=source_system, entities=tuple(entities), macros=macros)
+    return Mapping(name=name, source_system=source_system, entities=tuple(entities))
 
 
-def load_mapping(path: Path) -> Mapping:
-    """Read a mapping file."""
+def _check_source_system(what: str, name: str) -> None:
+    if not name or len(name) > 32:
+        raise MappingError(f"{what} must be a name of 1 to 32 characters")
+
+
+def with_source_system(mapping: Mapping, source_system: str | None) -> Mapping:
+    """The mapping with another source system name (None keeps its own)."""
+    if not source_system:
+        return mapping
+    _check_source_system("--source-system", source_system)
+    return Mapping(mapping.name, source_system, mapping.entities, mapping.canonical)
+
+
+def load_mapping(path: Path, source_system: str | None = None) -> Mapping:
+    """Read a mapping file (``source_system`` overrides the one it names)."""
     if not path.is_file():
         raise MappingError(f"mapping file not found: {path}")
-    return parse_mapping(path.read_text(encoding="utf-8"), path.name)
+    return with_source_system(parse_mapping(path.read_text(encoding="utf-8"), path.name), source_system)
 
 
 def builtin_mapping(fmt: str, source_system: str | None = None) -> Mapping:
     """Return a built-in mapping: ``canonical`` or ``berka``."""
     if fmt == "canonical":
-        return canonical_mapping(source_system or "core")
+        return with_source_system(canonical_mapping("core"), source_system)
     if fmt not in BUILTIN_FORMATS:
         raise MappingError(f"unknown format '{fmt}' (known: {', '.join(BUILTIN_FORMATS)})")
     text = resources.files("guanxi.ingest.mappings").joinpath(f"{fmt}.yaml").read_text(encoding="utf-8")
-    mapping = parse_mapping(text, f"{fmt}.yaml")
-    if source_system:
-        mapping = Mapping(mapping.name, source_system, mapping.entities, mapping.macros)
-    return mapping
+    return with_source_system(parse_mapping(text, f"{fmt}.yaml"), source_system)
 
 
 def canonical_mapping(source_system: str) -> Mapping:

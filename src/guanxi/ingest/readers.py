@@ -63,7 +63,7 @@ def combined(sources: list[SourceFile]) -> SourceFile:
 def find_files(directory: Path, patterns: tuple[str, ...]) -> list[Path]:
     """Return the files for the first pattern that matches anything, sorted; empty if none."""
     for pattern in patterns:
-        matches = sorted(Path(p) for p in glob.glob(str(directory / pattern)) if Path(p).is_file())
+        matches = sorted(Path(p) for p in glob.glob(glob.escape(str(directory)) + "/" + pattern) if Path(p).is_file())
         if matches:
             return matches
     return []

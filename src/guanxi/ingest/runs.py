@@ -9,7 +9,8 @@ from guanxi.ingest.models import IngestRun
 from guanxi.ingest.schemas import IngestRunRead
 
 
-def list_ingest_runs(*, session: Session, limit: int = 50) -> list[IngestRunRead]:
+def list_ingest_runs(*, session: Session, limit: int = 50, offset: int = 0) -> list[IngestRunRead]:
     """The latest ingest runs, newest first."""
-    runs = session.scalars(select(IngestRun).order_by(IngestRun.started_at.desc(), IngestRun.id.desc()).limit(limit))
+    newest_first = select(IngestRun).order_by(IngestRun.started_at.desc(), IngestRun.id.desc())
+    runs = session.scalars(newest_first.limit(limit).offset(offset))
     return [IngestRunRead.model_validate(r) for r in runs]

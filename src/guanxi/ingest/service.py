@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import shutil
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -20,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from guanxi.audit.service import record
 from guanxi.clock import now
 from guanxi.db import Bind, session_factory
 from guanxi.ingest.entities import ENTITY_BY_NAME, EntitySpec
-from guanxi.ingest.errors import ExtractFileMissing, IngestError
+from guanxi.ingest.errors import ExtractFileMissing, IngestError, PublishFailed
 from guanxi.ingest.load_db import keymap_name, load_entity, register_keymap
 from guanxi.ingest.load_lake import write_lake_single_pass, write_lake_staged
 from guanxi.ingest.mapping import CsvOptions, EntityMapping, Mapping
@@ -37,11 +38,13 @@ from guanxi.ingest.validate import (
     create_staging_table,
     flag_broken_references,
     flag_duplicates,
+    raw_expression,
     stage_file,
     staged_table,
 )
 from guanxi.lake.duck import first_row
-from guanxi.lake.writer import StagedWrite
+from guanxi.lake.layout import staging_dir
+from guanxi.lake.writer import LakeLocked, StagedWrite, lake_lock
 from guanxi.progress import NullProgress, Progress
 
 
@@ -123,6 +126,21 @@ class _Planned:
     # Lake entities without repeated keys are validated while they are written (one pass).
     single_pass: bool = False
 
+    @property
+    def absent(self) -> frozenset[str]:
+        """Fields this extract says nothing about: not mapped, or an optional column no file has.
+
+        A reload must leave what Guanxi holds for them alone rather than blank it.
+        """
+        absent = set()
+        for f in self.spec.fields:
+            fm = self.mapping.fields.get(f.name) if f.name != "key" else self.mapping.key
+            if fm is None or (
+                fm.column and fm.column_optional and all(fm.column not in s.columns for s in self.sources)
+            ):
+                absent.add(f.name)
+        return frozenset(absent)
+
 
 def _inline_file(em: EntityMapping, work_dir: Path) -> Path:
     """Write a mapping's inline rows as a CSV so they take the same path as files."""
@@ -132,7 +150,9 @@ def _inline_file(em: EntityMapping, work_dir: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(em.rows)
+        for row in em.rows:
+            # Nested values (an attributes object, a list) go in as JSON, not as Python's repr.
+            writer.writerow({k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in row.items()})
     return path
 
 
@@ -161,7 +181,11 @@ def _plan(directory: Path, mapping: Mapping, work_dir: Path, notes: list[str]) -
             if not found:
                 raise ExtractFileMissing(f"{join.file}: file not found in {directory} (joined into {em.entity})")
             joins.append(inspect_file(found[0], em.csv))
-        plan.append(_Planned(spec, em, [inspect_file(p, options) for p in paths], tuple(joins)))
+        sources = [inspect_file(p, options) for p in paths]
+        for source in sources:
+            for fm in (em.key, *em.fields.values()):
+                raw_expression(fm, source)  # a mapping naming a column the file lacks stops here
+        plan.append(_Planned(spec, em, sources, tuple(joins)))
     if not plan:
         expected = ", ".join(f"{e.entity}.csv" for e in mapping.entities[:4])
         raise ExtractFileMissing(f"no extract files found in {directory} (expected files such as {expected})")
@@ -208,56 +232,101 @@ def ingest_extract(
     threads: int | None = None,
 ) -> IngestReport:
     """Validate and load an extract; return what was read, new and rejected."""
-    progress = progress or NullProgress()
     if not directory.is_dir():
         raise ExtractFileMissing(f"extract folder not found: {directory}", details={"directory": str(directory)})
     started = now()
     run_id = f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     run_dir = work_dir / f"ingest-{run_id}"
     run_dir.mkdir(parents=True, exist_ok=True)
-    notes: list[str] = []
     staged_lake = StagedWrite(lake_root, run_id)
     try:
-        plan = _plan(directory, mapping, run_dir, notes)
-        con = _duckdb(run_dir, memory_limit, threads)
-        reports = {p.spec.name: EntityReport(p.spec.name, p.spec.target, [s.name for s in p.sources]) for p in plan}
-        with session_factory(bind)() as session, session.begin():
-            _validate(session, con, plan, mapping.source_system, reports, progress)
-            for p in plan:
-                _load(
+        # One ingest at a time per lake: two at once would each miss the other's keys.
+        with lake_lock(lake_root):
+            with session_factory(bind)() as session, session.begin():
+                con = _duckdb(run_dir, memory_limit, threads)
+                report = _run(
                     session,
                     con,
-                    p,
-                    mapping.source_system,
-                    reports[p.spec.name],
-                    staged_lake,
+                    directory,
+                    mapping,
                     run_id,
+                    run_dir,
+                    staged_lake,
+                    quarantine_dir,
                     batch_size,
-                    progress,
+                    progress or NullProgress(),
                     lake_root,
                 )
-            quarantine = quarantine_dir / f"{run_id}-{mapping.source_system}.csv"
-            errors = _write_quarantine(con, plan, quarantine)
-            report = IngestReport(
-                run_id,
-                mapping.source_system,
-                mapping.name,
-                str(directory),
-                list(reports.values()),
-                notes,
-                str(quarantine) if errors else None,
-            )
-            _record_run(session, report, started, actor)
-        staged_lake.publish()
+                _record_run(session, report, started, actor)
+            _publish(staged_lake)
         return report
-    except IntegrityError as exc:
+    except DBAPIError as exc:
         staged_lake.discard()
         raise IngestError(f"the database refused the load, nothing was loaded: {exc.orig}") from exc
+    except LakeLocked:
+        raise
     except BaseException:
         staged_lake.discard()
         raise
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _publish(staged_lake: StagedWrite) -> None:
+    """Move the lake files into place after the commit; on failure keep them for the operator."""
+    try:
+        staged_lake.publish()
+    except OSError as exc:
+        kept = staging_dir(staged_lake.root, staged_lake.run_id)
+        # The database already holds this load, so the staged files must not be deleted.
+        raise PublishFailed(
+            f"the database load is committed, but moving the lake files into place failed ({exc}); "
+            f"the files are kept in {kept}: move each month=... folder's files into the table's folder"
+        ) from exc
+
+
+def _run(
+    session: Session,
+    con: duckdb.DuckDBPyConnection,
+    directory: Path,
+    mapping: Mapping,
+    run_id: str,
+    run_dir: Path,
+    staged_lake: StagedWrite,
+    quarantine_dir: Path,
+    batch_size: int,
+    progress: Progress,
+    lake_root: Path,
+) -> IngestReport:
+    """Plan, validate and load inside the caller's transaction."""
+    notes: list[str] = []
+    plan = _plan(directory, mapping, run_dir, notes)
+    reports = {p.spec.name: EntityReport(p.spec.name, p.spec.target, [s.name for s in p.sources]) for p in plan}
+    _validate(session, con, plan, mapping.source_system, reports, progress)
+    for p in plan:
+        _load(
+            session,
+            con,
+            p,
+            mapping.source_system,
+            reports[p.spec.name],
+            staged_lake,
+            run_id,
+            batch_size,
+            progress,
+            lake_root,
+        )
+    quarantine = quarantine_dir / f"{run_id}-{mapping.source_system}.csv"
+    errors = _write_quarantine(con, plan, quarantine)
+    return IngestReport(
+        run_id,
+        mapping.source_system,
+        mapping.name,
+        str(directory),
+        list(reports.values()),
+        notes,
+        str(quarantine) if errors else None,
+    )
 
 
 def _validate(
@@ -276,7 +345,8 @@ def _validate(
         create_staging_table(con, p.spec)
     for name in needed:
         staged = f"SELECT key FROM {staged_table(name)} WHERE len(_errors) = 0 UNION " if name in planned else ""
-        con.execute(f"CREATE OR REPLACE TEMP VIEW known_{name} AS {staged}SELECT key FROM {keymap_name(name)}")
+        keys = f"{staged}SELECT key FROM {keymap_name(name)}"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW known_{name} AS SELECT key FROM ({keys}) WHERE key IS NOT NULL")
     for p in plan:
         progress.start(f"validate {p.spec.name}", len(p.sources))
         if p.spec.target == "lake" and not p.joins:
@@ -314,7 +384,13 @@ def _load(
     progress.start(f"load {p.spec.name}", None if p.single_pass else report.valid)
     if p.spec.target == "db":
         report.new = load_entity(
-            session, con, p.spec, source_system=source_system, batch_size=batch_size, progress=progress
+            session,
+            con,
+            p.spec,
+            source_system=source_system,
+            batch_size=batch_size,
+            progress=progress,
+            keep=p.absent,
         )
         register_keymap(session, con, p.spec, source_system)  # children resolve to the ids just written
     elif p.single_pass:

@@ -429,11 +429,22 @@ def stage_file(
     before = _count(con, staged_table(spec.name))
     try:
         con.execute(f"INSERT INTO {staged_table(spec.name)} {select}")
-    except duckdb.InvalidInputException as exc:
-        raise explain_read_error(source, exc) from exc
-    except duckdb.ConversionException as exc:
-        raise explain_read_error(source, exc) from exc
+    except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+        problem = find_read_error(con, [source, *join_sources])
+        if problem is not None:
+            raise problem from exc
+        # The file reads fine, so an expression of the mapping failed on some value.
+        raise MappingError(
+            f"{source.name}: an expression of the {spec.name} mapping failed on a value ({_first_message(exc)}); "
+            "use TRY_CAST in mapping expressions so a bad value is rejected with its row instead of stopping the load",
+            details={"file": str(source.path), "entity": spec.name},
+        ) from exc
     return _count(con, staged_table(spec.name)) - before
+
+
+def _first_message(exc: BaseException) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -488,7 +499,8 @@ def flag_broken_references(con: duckdb.DuckDBPyConnection, spec: EntitySpec, kno
         assert ref.ref is not None
         col = sql_ident(ref.name)
         parent = ref.ref
-        rejected = f"(SELECT key FROM {staged_table(parent)} WHERE len(_errors) > 0)"
+        # NULL keys are left out: one NULL in a NOT IN list makes every comparison unknown.
+        rejected = f"(SELECT key FROM {staged_table(parent)} WHERE len(_errors) > 0 AND key IS NOT NULL)"
         has_parent_stage = _exists(con, staged_table(parent))
         if has_parent_stage:
             _add_error(
