@@ -393,24 +393,10 @@ def _load(
             keep=p.absent,
         )
         register_keymap(session, con, p.spec, source_system)  # children resolve to the ids just written
-    elif p.single_pass:
-        result = write_lake_single_pass(
-            con,
-            p.spec,
-            p.mapping,
-            p.sources,
-            source_system=source_system,
-            lake_root=lake_root,
-            run_id=run_id,
-            staged=staged_lake,
-        )
-        report.new = result.new
-        report.read = result.new + result.existing
-        if not result.clean:
-            # Some row failed or a key repeats: read the files again, row by row with line numbers, to
-            # say what was wrong, and write the valid rows from there.
-            _stage_entity(con, p, report, NullProgress())
-            report.new = write_lake_staged(
+    else:
+
+        def write_from_staging() -> int:
+            return write_lake_staged(
                 con,
                 p.spec,
                 source_system=source_system,
@@ -419,18 +405,26 @@ def _load(
                 staged=staged_lake,
                 valid=report.valid,
             ).new
-        progress.advance(report.valid)
-    else:
-        result = write_lake_staged(
-            con,
-            p.spec,
-            source_system=source_system,
-            lake_root=lake_root,
-            run_id=run_id,
-            staged=staged_lake,
-            valid=report.valid,
-        )
-        report.new = result.new
+
+        if not p.single_pass:
+            report.new = write_from_staging()
+        else:
+            result = write_lake_single_pass(
+                con,
+                p.spec,
+                p.mapping,
+                p.sources,
+                source_system=source_system,
+                lake_root=lake_root,
+                run_id=run_id,
+                staged=staged_lake,
+            )
+            report.new, report.read = result.new, result.new + result.existing
+            if not result.clean:
+                # Some row failed or a key repeats: read the files again, row by row with line numbers,
+                # to say what was wrong, and write the valid rows from there.
+                _stage_entity(con, p, report, NullProgress())
+                report.new = write_from_staging()
         progress.advance(report.valid)
     progress.finish()
 
