@@ -89,7 +89,7 @@ def _parquet_columns(path: Path) -> tuple[str, ...]:
     try:
         rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_string(str(path))})").fetchall()
     except duckdb.Error as exc:
-        raise MalformedFile(f"{path.name}: unreadable Parquet file: {_first_line(exc)}") from exc
+        raise MalformedFile(f"{path.name}: unreadable Parquet file: {first_line(exc)}") from exc
     finally:
         con.close()
     return tuple(str(r[0]) for r in rows)
@@ -184,7 +184,7 @@ def explain_read_error(source: SourceFile, exc: duckdb.Error) -> Exception:
         if found is not None:
             line, reason = found
             return MalformedFile(f"{source.name}, line {line}: {reason}", details=details | {"line": line})
-    return MalformedFile(f"{where}: cannot be read: {_first_line(exc)}", details=details)
+    return MalformedFile(f"{where}: cannot be read: {first_line(exc)}", details=details)
 
 
 def _diagnose_csv(source: SourceFile) -> tuple[int, str] | None:
@@ -227,6 +227,7 @@ def _first_undecodable_line(path: Path, encoding: str) -> int | None:
     return None
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first non-blank line of an error's message (DuckDB's go on with hints)."""
     lines = [ln for ln in str(exc).splitlines() if ln.strip()]
     return lines[0] if lines else type(exc).__name__

@@ -42,7 +42,7 @@ from guanxi.ingest.validate import (
     stage_file,
     staged_table,
 )
-from guanxi.lake.duck import first_row
+from guanxi.lake.duck import connect, first_row
 from guanxi.lake.layout import staging_dir
 from guanxi.lake.writer import LakeLocked, StagedWrite, lake_lock
 from guanxi.progress import NullProgress, Progress
@@ -125,6 +125,8 @@ class _Planned:
     joins: tuple[SourceFile, ...]
     # Lake entities without repeated keys are validated while they are written (one pass).
     single_pass: bool = False
+    # Whether an entity later in this load refers to this one (its key map must then be refreshed).
+    referenced_later: bool = False
 
     @property
     def absent(self) -> frozenset[str]:
@@ -186,6 +188,8 @@ def _plan(directory: Path, mapping: Mapping, work_dir: Path, notes: list[str]) -
             for fm in (em.key, *em.fields.values()):
                 raw_expression(fm, source)  # a mapping naming a column the file lacks stops here
         plan.append(_Planned(spec, em, sources, tuple(joins)))
+    for n, p in enumerate(plan):
+        p.referenced_later = any(r.ref == p.spec.name for later in plan[n + 1 :] for r in later.spec.refs)
     if not plan:
         expected = ", ".join(f"{e.entity}.csv" for e in mapping.entities[:4])
         raise ExtractFileMissing(f"no extract files found in {directory} (expected files such as {expected})")
@@ -193,8 +197,7 @@ def _plan(directory: Path, mapping: Mapping, work_dir: Path, notes: list[str]) -
 
 
 def _duckdb(work_dir: Path, memory_limit: str, threads: int | None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(work_dir / "spill")})
-    con.execute("SET TimeZone = 'UTC'")
+    con = connect({"memory_limit": memory_limit, "temp_directory": str(work_dir / "spill")})
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
@@ -392,7 +395,8 @@ def _load(
             progress=progress,
             keep=p.absent,
         )
-        register_keymap(session, con, p.spec, source_system)  # children resolve to the ids just written
+        if p.referenced_later:
+            register_keymap(session, con, p.spec, source_system)  # children resolve to the ids just written
     else:
 
         def write_from_staging() -> int:

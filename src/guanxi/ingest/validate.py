@@ -17,7 +17,7 @@ import duckdb
 from guanxi.ingest.entities import EntitySpec, FieldSpec
 from guanxi.ingest.errors import MappingError
 from guanxi.ingest.mapping import EntityMapping, FieldMapping
-from guanxi.ingest.readers import SourceFile, explain_read_error, scan_sql, sql_ident, sql_string
+from guanxi.ingest.readers import SourceFile, explain_read_error, first_line, scan_sql, sql_ident, sql_string
 from guanxi.lake.duck import first_row
 from guanxi.money import _MINOR_UNITS, STORAGE_PRECISION, STORAGE_SCALE
 
@@ -370,11 +370,6 @@ def find_read_error(con: duckdb.DuckDBPyConnection, sources: list[SourceFile]) -
     return None
 
 
-def locate_read_error(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], exc: duckdb.Error) -> Exception:
-    """A read of several files failed: find the file that fails on its own and explain its error."""
-    return find_read_error(con, sources) or explain_read_error(sources[0], exc)
-
-
 def _type_name(described: str) -> str:
     """DuckDB's DESCRIBE spells some types out; use the short names of ``_DUCK_TYPES``."""
     return {"TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ"}.get(described, described)
@@ -435,16 +430,11 @@ def stage_file(
             raise problem from exc
         # The file reads fine, so an expression of the mapping failed on some value.
         raise MappingError(
-            f"{source.name}: an expression of the {spec.name} mapping failed on a value ({_first_message(exc)}); "
+            f"{source.name}: an expression of the {spec.name} mapping failed on a value ({first_line(exc)}); "
             "use TRY_CAST in mapping expressions so a bad value is rejected with its row instead of stopping the load",
             details={"file": str(source.path), "entity": spec.name},
         ) from exc
     return _count(con, staged_table(spec.name)) - before
-
-
-def _first_message(exc: BaseException) -> str:
-    lines = [line for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

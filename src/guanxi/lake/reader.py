@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
-from guanxi.lake.duck import first_row
+from guanxi.lake.duck import connect, first_row
 from guanxi.lake.layout import has_data, scan_sql
-
-
-def connect() -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection that reads timestamps in UTC."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    return con
 
 
 def account_transactions(root: Path, account_id: int, *, limit: int = 50, offset: int = 0) -> tuple[pa.Table, int]:
