@@ -21,6 +21,14 @@ from guanxi.config import get_settings
 from guanxi.db import make_engine, session_factory
 from guanxi.migrate import upgrade
 
+# Outside development Guanxi refuses its shipped secrets, so tests bring their own.
+TEST_SECRETS = {
+    "GUANXI_SECRET_KEY": "test-secret-key",
+    "GUANXI_PII_KEY": "test-pii-key",
+    "GUANXI_PII_INDEX_KEY": "test-pii-index-key",
+    "GUANXI_AUDIT_KEY": "test-audit-key",
+}
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if REQUIRE_PG and not PG_URL:
@@ -32,12 +40,12 @@ def _cheap_password_hashing() -> Iterator[None]:
     """Argon2 at production cost takes ~0.1 s a hash; tests need the algorithm, not the cost."""
     from argon2 import PasswordHasher
 
-    from guanxi.security import service
+    from guanxi.security import auth
 
-    original = service._hasher
-    service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    original = auth.hasher
+    auth.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
-    service._hasher = original
+    auth.hasher = original
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +53,8 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     """Point settings at a private var folder so no test touches ./var."""
     monkeypatch.setenv("GUANXI_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("GUANXI_ENVIRONMENT", "test")
+    for name, value in TEST_SECRETS.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("GUANXI_DATABASE_URL", raising=False)
     monkeypatch.delenv("GUANXI_LAKE_PATH", raising=False)
     get_settings.cache_clear()

@@ -35,16 +35,34 @@ def test_settings_read_the_guanxi_prefix(monkeypatch):
     assert settings.resolved_database_url == "postgresql://db.internal/guanxi"
 
 
-def test_production_refuses_default_secrets():
-    # when production starts with the shipped secrets
+SECRETS = ("GUANXI_SECRET_KEY", "GUANXI_PII_KEY", "GUANXI_PII_INDEX_KEY", "GUANXI_AUDIT_KEY")
+
+
+@pytest.mark.parametrize("environment", ["production", "test"])
+def test_outside_development_the_shipped_secrets_are_refused(monkeypatch, environment):
+    # given no secret in the environment
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    # when Guanxi starts outside development with the shipped secrets
     with pytest.raises(ValidationError) as excinfo:
-        Settings(environment="production")
-    # then both are named
-    assert "GUANXI_SECRET_KEY, GUANXI_PII_KEY must be set to a secret value in production" in str(excinfo.value)
+        Settings(environment=environment)
+    # then each is named
+    assert (
+        "GUANXI_SECRET_KEY, GUANXI_PII_KEY, GUANXI_PII_INDEX_KEY, GUANXI_AUDIT_KEY must be set to a secret value "
+        "outside development"
+    ) in str(excinfo.value)
+
+
+def test_development_runs_with_the_shipped_secrets(monkeypatch):
+    for name in SECRETS:
+        monkeypatch.delenv(name, raising=False)
+    assert Settings(environment="development").secret_key == "change-me"
 
 
 def test_production_accepts_real_secrets():
-    settings = Settings(environment="production", secret_key="s" * 32, pii_key="p" * 32)
+    settings = Settings(
+        environment="production", secret_key="s" * 32, pii_key="p" * 32, pii_index_key="i" * 32, audit_key="a" * 32
+    )
     assert settings.environment == "production"
 
 
@@ -162,5 +180,5 @@ def test_migrations_created_every_table(session: Session):
     else:
         found = set(session.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")))
     assert tables <= found
-    assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+    assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
     assert session.scalar(select(Party.id).limit(1)) is None

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me"
+SECRET_SETTINGS = ("secret_key", "pii_key", "pii_index_key", "audit_key")
 
 
 class Settings(BaseSettings):
@@ -28,20 +29,31 @@ class Settings(BaseSettings):
     engine: Literal["duckdb", "spark"] = "duckdb"
     default_locale: Literal["en", "zh-Hans", "zh-Hant"] = "en"
     default_currency: str = "CNY"
-    secret_key: str = DEFAULT_SECRET
-    pii_key: str = DEFAULT_SECRET
+    secret_key: str = Field(default=DEFAULT_SECRET, description="signs CSRF tokens")
+    pii_key: str = Field(default=DEFAULT_SECRET, description="key-encryption key for customers' data keys")
+    pii_previous_keys: list[str] = Field(default_factory=list, description="older PII keys, readable during rotation")
+    pii_index_key: str = Field(
+        default=DEFAULT_SECRET, description="key of the blind indexes (search without decrypting)"
+    )
+    audit_key: str = Field(default=DEFAULT_SECRET, description="keys the audit hash chain; never change it")
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    api_token_days: int = 30
+    cookie_secure: bool = True
+    max_request_bytes: int = 1_048_576
+    sign_in_attempts_per_minute: int = 10
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int | None = None
     ingest_batch_size: int = 20_000
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
-        """Outside development and tests, default secret keys are a misconfiguration."""
-        if self.environment == "production":
-            weak = [name for name in ("secret_key", "pii_key") if getattr(self, name) == DEFAULT_SECRET]
+        """Outside development, default secret keys are a misconfiguration."""
+        if self.environment != "development":
+            weak = [name for name in SECRET_SETTINGS if getattr(self, name) == DEFAULT_SECRET]
             if weak:
                 names = ", ".join(f"GUANXI_{n.upper()}" for n in weak)
-                raise ValueError(f"{names} must be set to a secret value in production")
+                raise ValueError(f"{names} must be set to a secret value outside development")
         return self
 
     @property

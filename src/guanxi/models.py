@@ -2,6 +2,7 @@
 
 from guanxi.accounts import models as accounts_models
 from guanxi.audit import models as audit_models
+from guanxi.cases import models as cases_models
 from guanxi.db import Base
 from guanxi.ingest import models as ingest_models
 from guanxi.parties import models as parties_models
@@ -13,6 +14,7 @@ __all__ = [
     "Base",
     "accounts_models",
     "audit_models",
+    "cases_models",
     "ingest_models",
     "parties_models",
     "products_models",

@@ -77,13 +77,13 @@ def test_an_unknown_format_is_refused(tmp_path, migrated):
 
 def test_create_a_user(migrated):
     result = runner.invoke(
-        app, ["users", "create", "rm.lee", "--role", "relationship_manager", "--password", "s3cret-pass"]
+        app, ["users", "create", "rm.lee", "--role", "relationship_manager", "--password", "Str0ng-Passphrase"]
     )
     assert result.exit_code == 0, result.output
     again = runner.invoke(
-        app, ["users", "create", "rm.lee", "--role", "relationship_manager", "--password", "s3cret-pass"]
+        app, ["users", "create", "rm.lee", "--role", "relationship_manager", "--password", "Str0ng-Passphrase"]
     )
     assert again.exit_code == ExitCode.BAD_INPUT
     assert "user 'rm.lee' already exists" in again.stderr
-    bad_role = runner.invoke(app, ["users", "create", "x", "--role", "king", "--password", "s3cret-pass"])
+    bad_role = runner.invoke(app, ["users", "create", "x", "--role", "king", "--password", "Str0ng-Passphrase"])
     assert "unknown role 'king'" in bad_role.stderr

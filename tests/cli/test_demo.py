@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from guanxi.cli.main import app
+from guanxi.cli.serve_commands import DEMO_PASSWORD
 
 runner = CliRunner()
 
@@ -34,7 +36,7 @@ def test_demo_builds_a_bank_and_the_server_answers(tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert (var / "guanxi.db").exists()
     assert any((var / "lake" / "transactions").glob("month=*/*.parquet"))
-    assert "rm.chen" in result.stdout and "guanxi-rm" in result.stdout
+    assert "rm.chen" in result.stdout and "auditor.ho" in result.stdout and DEMO_PASSWORD in result.stdout
     assert "http://127.0.0.1:8000/docs" in result.stdout
     # and building it again adds nothing
     again = runner.invoke(app, ["demo", "--customers", "150", "--months", "3", "--no-serve"])
@@ -50,21 +52,22 @@ def test_demo_builds_a_bank_and_the_server_answers(tmp_path: Path):
     )
     try:
         page = _get(f"http://127.0.0.1:{port}/", deadline=time.monotonic() + 30)
-        # then the start page shows the bank and the API answers a demo user
-        assert "<th>customers</th><td>" in page
+        # then the start page sends the browser to sign in
+        assert '<h1 id="sign-in-title">Sign in</h1>' in page
+        # and the API gives a demo RM a token and their own book of customers
+        body = json.dumps({"username": "rm.chen", "password": DEMO_PASSWORD}).encode()
+        ask = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/auth/tokens", data=body, method="POST")
+        ask.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(ask, timeout=10) as response:
+            token = json.loads(response.read())["token"]
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/parties?limit=1")
-        request.add_header("Authorization", "Basic " + _basic("rm.chen", "guanxi-rm"))
+        request.add_header("Authorization", f"Bearer {token}")
         with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 200
+            book = json.loads(response.read())
+        assert 0 < book["total"] < 150
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-
-def _basic(user: str, password: str) -> str:
-    import base64
-
-    return base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def _get(url: str, deadline: float) -> str:

@@ -8,9 +8,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from extracts import write_berka
+from factories import vault
 from guanxi.accounts.models import Account, AccountRole, Card, Loan, StandingOrder
 from guanxi.lake.layout import table_files
 from guanxi.parties.models import ContactPoint, Party
+from guanxi.parties.protection import CONTACT_COLUMN
+from guanxi.parties.service import decrypt_birth_date
 from guanxi.team.models import Branch
 
 MISSING_TRANS = (
@@ -39,7 +42,11 @@ def test_berka_files_load_with_codes_translated(tmp_path, ingest, session):
     assert report.notes == [MISSING_TRANS]
     assert report.rows_rejected == 0
     # birth_number: 706213 is a woman born 1970-12-13 (month + 50); 450204 a man born 1945-02-04
-    people = session.execute(select(Party.source_key, Party.gender, Party.birth_date).order_by(Party.source_key)).all()
+    keys = vault()
+    people = [
+        (p.source_key, p.gender, decrypt_birth_date(keys, keys.unwrap(p.data_key), p))
+        for p in session.scalars(select(Party).order_by(Party.source_key))
+    ]
     assert people == [
         ("1", "female", dt.date(1970, 12, 13)),
         ("2", "male", dt.date(1945, 2, 4)),
@@ -95,7 +102,9 @@ def test_berka_files_load_with_codes_translated(tmp_path, ingest, session):
         ("29403", "other", Decimal("7266.0000")),
     ]
     address = session.scalars(select(ContactPoint).where(ContactPoint.source_key == "home-2")).one()
-    assert (address.kind, address.value, address.country) == ("address", "District 74", "CZ")
+    assert (address.kind, address.value_masked, address.value_index, address.country) == ("address", "****", None, "CZ")
+    dek = keys.unwrap(session.get(Party, address.party_id).data_key)
+    assert keys.decrypt(dek, address.value_enc, CONTACT_COLUMN) == "District 74"
 
 
 def test_berka_loads_twice_without_change(tmp_path, ingest):

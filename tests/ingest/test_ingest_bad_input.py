@@ -235,7 +235,8 @@ def test_bad_rows_go_to_quarantine_and_good_rows_load(tmp_path, ingest, session)
     }
     assert problems == {
         ("contact_points.csv", "2", "verified", "not true or false", "maybe"),
-        ("parties.csv", "3", "birth_date", "not a date (expected YYYY-MM-DD)", "1990-02-30"),
+        # personal data is never echoed, even when it is wrong
+        ("parties.csv", "3", "birth_date", "not a date (expected YYYY-MM-DD)", "[personal data withheld]"),
         ("parties.csv", "3", "risk_tolerance", "must be at most 5", "9"),
         ("parties.csv", "4", "full_name", "required but empty", ""),
         (

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request
 from guanxi.accounts import service
 from guanxi.accounts.schemas import AccountRead, TransactionPage
 from guanxi.api.deps import PageDep, SessionDep, require
-from guanxi.parties.service import get_party_or_raise
 from guanxi.security.permissions import Permission
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -17,19 +16,18 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 @router.get("/accounts/{account_id}", response_model=AccountRead)
 def read_account(
-    account_id: int, session: SessionDep, _actor: Annotated[Any, Depends(require(Permission.ACCOUNTS_READ))]
+    account_id: int, session: SessionDep, actor: Annotated[Any, Depends(require(Permission.ACCOUNT_READ))]
 ) -> AccountRead:
     """One account with its product, balance and holders."""
-    return service.get_account_detail(session=session, account_id=account_id)
+    return service.get_account_detail(session=session, actor=actor, account_id=account_id)
 
 
 @router.get("/parties/{party_id}/accounts", response_model=list[AccountRead])
 def list_party_accounts(
-    party_id: int, session: SessionDep, _actor: Annotated[Any, Depends(require(Permission.ACCOUNTS_READ))]
+    party_id: int, session: SessionDep, actor: Annotated[Any, Depends(require(Permission.ACCOUNT_READ))]
 ) -> list[AccountRead]:
     """Every account a party holds, in any role."""
-    get_party_or_raise(session=session, party_id=party_id)
-    return service.list_party_accounts(session=session, party_id=party_id)
+    return service.list_party_accounts(session=session, actor=actor, party_id=party_id)
 
 
 @router.get("/accounts/{account_id}/transactions", response_model=TransactionPage)
@@ -38,11 +36,12 @@ def list_account_transactions(
     request: Request,
     session: SessionDep,
     page: PageDep,
-    _actor: Annotated[Any, Depends(require(Permission.TRANSACTIONS_READ))],
+    actor: Annotated[Any, Depends(require(Permission.TRANSACTION_READ))],
 ) -> TransactionPage:
     """An account's transactions, newest first (read from the lake)."""
     return service.list_account_transactions(
         session=session,
+        actor=actor,
         lake_root=request.app.state.lake_root,
         account_id=account_id,
         limit=page.limit,

@@ -12,12 +12,20 @@ from guanxi.accounts.schemas import AccountHolderRead, AccountRead, TransactionP
 from guanxi.errors import NotFound
 from guanxi.lake import reader
 from guanxi.parties.models import Party
+from guanxi.parties.scope import get_visible_party_or_raise, visible_parties
 from guanxi.products.models import Product
+from guanxi.security.actor import Actor
+from guanxi.security.permissions import Permission
 
 
-def get_account_or_raise(*, session: Session, account_id: int) -> Account:
-    """The account with ``account_id``; raises ``NotFound``."""
-    account = session.get(Account, account_id)
+def get_account_or_raise(*, session: Session, actor: Actor, account_id: int) -> Account:
+    """The account with ``account_id`` if one of its holders is visible to ``actor``; raises ``NotFound``."""
+    visible_holder = (
+        select(AccountRole.account_id)
+        .join(Party, Party.id == AccountRole.party_id)
+        .where(AccountRole.account_id == account_id, visible_parties(actor))
+    )
+    account = session.scalar(select(Account).where(Account.id == account_id, Account.id.in_(visible_holder)))
     if account is None:
         raise NotFound(f"no account with id {account_id}", details={"account_id": account_id})
     return account
@@ -48,16 +56,19 @@ def _read(session: Session, account: Account, product: Product) -> AccountRead:
     )
 
 
-def get_account_detail(*, session: Session, account_id: int) -> AccountRead:
+def get_account_detail(*, session: Session, actor: Actor, account_id: int) -> AccountRead:
     """An account with its product and holders."""
-    account = get_account_or_raise(session=session, account_id=account_id)
+    actor.require(Permission.ACCOUNT_READ)
+    account = get_account_or_raise(session=session, actor=actor, account_id=account_id)
     product = session.get(Product, account.product_id)
     assert product is not None  # enforced by the foreign key
     return _read(session, account, product)
 
 
-def list_party_accounts(*, session: Session, party_id: int) -> list[AccountRead]:
+def list_party_accounts(*, session: Session, actor: Actor, party_id: int) -> list[AccountRead]:
     """Every account a party holds in any role."""
+    actor.require(Permission.ACCOUNT_READ)
+    get_visible_party_or_raise(session=session, actor=actor, party_id=party_id)
     rows = session.execute(
         select(Account, Product)
         .join(Product, Product.id == Account.product_id)
@@ -70,10 +81,11 @@ def list_party_accounts(*, session: Session, party_id: int) -> list[AccountRead]
 
 
 def list_account_transactions(
-    *, session: Session, lake_root: Path, account_id: int, limit: int = 50, offset: int = 0
+    *, session: Session, actor: Actor, lake_root: Path, account_id: int, limit: int = 50, offset: int = 0
 ) -> TransactionPage:
     """An account's transactions from the lake, newest first."""
-    get_account_or_raise(session=session, account_id=account_id)
+    actor.require(Permission.TRANSACTION_READ)
+    get_account_or_raise(session=session, actor=actor, account_id=account_id)
     table, total = reader.account_transactions(lake_root, account_id, limit=limit, offset=offset)
     items = [TransactionRead.model_validate(row) for row in table.to_pylist()]
     return TransactionPage(items=items, total=total, limit=limit, offset=offset)

@@ -1,5 +1,5 @@
 """HTTP plumbing every router uses: a database session per request, the signed-in actor,
-permission checks and paging. Imports no domain."""
+permission checks and paging. Imports no domain: the app puts the authenticator on its state."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from guanxi.api.csrf import check_csrf_header
 from guanxi.errors import GuanxiError, PermissionDenied
 
-_basic = HTTPBasic(auto_error=False)
+SESSION_COOKIE = "guanxi_session"
+_bearer = HTTPBearer(auto_error=False, description="an API token from POST /api/v1/auth/tokens")
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="a browser session")
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class NotAuthenticated(GuanxiError):
@@ -21,6 +25,11 @@ class NotAuthenticated(GuanxiError):
 
     code = "not_authenticated"
     http_status = 401
+
+
+def client_address(request: Request) -> str | None:
+    """Where a request came from (the peer address)."""
+    return request.client.host if request.client else None
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -35,15 +44,32 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_actor(request: Request, session: SessionDep, credentials: HTTPBasicCredentials | None = Depends(_basic)) -> Any:
-    """The signed-in actor, from the app's authenticator (HTTP Basic for API clients)."""
-    if credentials is None:
-        raise NotAuthenticated("sign in first: this endpoint needs a user name and password")
-    actor = request.app.state.authenticate(
-        session=session, username=credentials.username, password=credentials.password
-    )
+def get_actor(
+    request: Request,
+    session: SessionDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Any:
+    """The signed-in actor: an API token in ``Authorization: Bearer``, or a browser session cookie.
+
+    A state-changing request made with the cookie must carry the session's CSRF token in the
+    ``X-CSRF-Token`` header, so another site cannot borrow the browser's session.
+    """
+    authenticate = request.app.state.authenticate_token
+    source = client_address(request)
+    if bearer is not None:
+        actor = authenticate(session=session, token=bearer.credentials, kinds=("api",), source=source)
+    elif cookie:
+        actor = authenticate(session=session, token=cookie, kinds=("session",), source=source)
+        if request.method in UNSAFE_METHODS:
+            check_csrf_header(request, cookie)
+    else:
+        raise NotAuthenticated("sign in first: send an API token as 'Authorization: Bearer <token>'")
     session.rollback()  # authentication only reads; leave the session clean for the use case
     return actor
+
+
+ActorDep = Annotated[Any, Depends(get_actor)]
 
 
 def require(permission: Any) -> Callable[..., Any]:
@@ -51,10 +77,26 @@ def require(permission: Any) -> Callable[..., Any]:
 
     def _check(actor: Any = Depends(get_actor)) -> Any:
         if not actor.can(permission):
-            raise PermissionDenied(f"your role ({actor.role}) may not {permission}")
+            raise PermissionDenied(f"your role ({actor.role}) may not use {permission}")
         return actor
 
     return _check
+
+
+def get_vault(request: Request) -> Any:
+    """The PII keyring the app was configured with."""
+    return request.app.state.vault
+
+
+VaultDep = Annotated[Any, Depends(get_vault)]
+
+
+def get_settings_dep(request: Request) -> Any:
+    """The app's settings."""
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Any, Depends(get_settings_dep)]
 
 
 class PageParams(BaseModel):
@@ -66,7 +108,7 @@ class PageParams(BaseModel):
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="rows per page")] = 50,
-    offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="rows to skip")] = 0,
 ) -> PageParams:
     """Read ``limit`` and ``offset`` from the query string."""
     return PageParams(limit=limit, offset=offset)

@@ -5,8 +5,43 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from guanxi.errors import GuanxiError
+
+
+class ErrorBody(BaseModel):
+    """How every error is reported."""
+
+    code: str
+    message: str
+    details: dict[str, object]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "the request cannot be carried out"),
+        (401, "not signed in, or the token is not valid"),
+        (403, "the role may not do this"),
+        (404, "not found, or not visible to this user"),
+        (409, "conflicts with the current state"),
+        (413, "request body too large"),
+        (422, "the request is not valid"),
+        (429, "too many attempts"),
+        (500, "an unexpected error (details are logged, never sent)"),
+    )
+}
+
+
+def _headers(exc: GuanxiError) -> dict[str, str] | None:
+    headers: dict[str, str] = {}
+    if exc.http_status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    retry = exc.details.get("retry_after_seconds")
+    if isinstance(retry, int):
+        headers["Retry-After"] = str(retry)
+    return headers or None
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -14,8 +49,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GuanxiError)
     async def _guanxi_error(_request: Request, exc: GuanxiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Basic"} if exc.http_status == 401 else None
-        return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=headers)
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from guanxi.cli import db_commands, ingest_commands, serve_commands
+from guanxi.cli import db_commands, ingest_commands, security_commands, serve_commands
 
 app = typer.Typer(
     name="guanxi",
@@ -13,7 +13,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_commands.app, name="db")
-app.add_typer(serve_commands.users_app, name="users")
+app.add_typer(security_commands.users_app, name="users")
+app.add_typer(security_commands.audit_app, name="audit")
+app.add_typer(security_commands.keys_app, name="keys")
+app.add_typer(security_commands.customers_app, name="customers")
 app.command("generate")(ingest_commands.generate)
 app.command("ingest")(ingest_commands.ingest)
 app.command("serve")(serve_commands.serve)

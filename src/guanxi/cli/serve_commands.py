@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from guanxi.cli.common import ExitCode, console, progress_bars, run_reporting_errors
+from guanxi.cli.demo_setup import demo_staff_keys, ensure_demo_teams
 from guanxi.cli.ingest_commands import print_ingest_report, run_ingest
 from guanxi.config import get_settings
 from guanxi.db import make_engine, unit_of_work
@@ -18,18 +19,18 @@ from guanxi.migrate import upgrade
 from guanxi.security.permissions import Role
 from guanxi.security.service import SYSTEM, create_user
 
-# Demo users: one per role a bank's staff hold. Passwords are printed by `guanxi demo`; only
-# created in development, never in production.
-DEMO_USERS: tuple[tuple[str, str, Role, str], ...] = (
-    ("admin", "Demo Administrator", Role.ADMIN, "guanxi-admin"),
-    ("rm.chen", "陳經理 Chen (relationship manager)", Role.RELATIONSHIP_MANAGER, "guanxi-rm"),
-    ("agent.wong", "Wong (service agent)", Role.SERVICE_AGENT, "guanxi-agent"),
-    ("manager.li", "李行長 Li (branch manager)", Role.BRANCH_MANAGER, "guanxi-manager"),
-    ("analyst.smith", "Smith (marketing analyst)", Role.ANALYST, "guanxi-analyst"),
-    ("compliance.zhang", "張 Zhang (compliance officer)", Role.COMPLIANCE_OFFICER, "guanxi-compliance"),
+# Demo users, one per role a bank's staff hold, all with DEMO_PASSWORD. Only `guanxi demo`
+# creates them, and it refuses to run in production.
+DEMO_PASSWORD = "Guanxi-Demo-2026"
+DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
+    ("admin", "Demo Administrator", Role.ADMIN),
+    ("rm.chen", "陳經理 Chen (relationship manager)", Role.RELATIONSHIP_MANAGER),
+    ("agent.wong", "Wong (service agent)", Role.SERVICE_AGENT),
+    ("manager.li", "李行長 Li (branch manager)", Role.BRANCH_MANAGER),
+    ("analyst.smith", "Smith (marketing analyst)", Role.MARKETING_ANALYST),
+    ("compliance.zhang", "張 Zhang (compliance officer)", Role.COMPLIANCE_OFFICER),
+    ("auditor.ho", "何 Ho (auditor)", Role.AUDITOR),
 )
-
-users_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 
 
 def serve(
@@ -44,35 +45,14 @@ def serve(
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 
-@users_app.command("create")
-def create_user_command(
-    username: Annotated[str, typer.Argument()],
-    role: Annotated[str, typer.Option(help=f"one of: {', '.join(r.value for r in Role)}")],
-    display_name: Annotated[str | None, typer.Option(help="name shown in the app")] = None,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
-) -> None:
-    """Create a user who can sign in."""
-    engine = make_engine(get_settings().resolved_database_url)
-
-    def _create() -> None:
-        with unit_of_work(engine) as session:
-            create_user(
-                session=session,
-                actor=SYSTEM,
-                username=username,
-                display_name=display_name or username,
-                role=role,
-                password=password,
-            )
-
-    run_reporting_errors(_create)
-    console.print(f"user [bold]{username}[/] created with role {role}")
-
-
 def ensure_demo_users() -> None:
-    """Create the demo users that do not exist yet."""
+    """Create the demo teams and users that do not exist yet, linked to staff of the demo bank."""
     engine = make_engine(get_settings().resolved_database_url)
-    for username, name, role, password in DEMO_USERS:
+    with unit_of_work(engine) as session:
+        ensure_demo_teams(session=session, actor=SYSTEM)
+    with unit_of_work(engine) as session:
+        staff = demo_staff_keys(session=session)
+    for username, name, role in DEMO_USERS:
         try:
             with unit_of_work(engine) as session:
                 create_user(
@@ -81,7 +61,8 @@ def ensure_demo_users() -> None:
                     username=username,
                     display_name=name,
                     role=role,
-                    password=password,
+                    password=DEMO_PASSWORD,
+                    staff_key=staff.get(role),
                 )
         except Conflict:
             continue
@@ -128,15 +109,16 @@ def demo(
         )
     print_ingest_report(report)
     ensure_demo_users()
-    table = Table(title="demo users (HTTP Basic on the API)")
-    for column in ("user", "password", "role"):
+    table = Table(title=f"demo users (password {DEMO_PASSWORD})")
+    for column in ("user", "role"):
         table.add_column(column)
-    for username, _name, role, password in DEMO_USERS:
-        table.add_row(username, password, role.value)
+    for username, _name, role in DEMO_USERS:
+        table.add_row(username, role.value)
     console.print(table)
     url = f"http://127.0.0.1:{port}"
     console.print(
-        f"open [bold]{url}/[/] (start page) and [bold]{url}/docs[/] (API explorer: Authorize with a user above)"
+        f"open [bold]{url}/[/] and sign in as a user above; the API explorer is at [bold]{url}/docs[/] "
+        "(get a token with POST /api/v1/auth/tokens, then Authorize)"
     )
     if serve_after:
         serve(port=port)

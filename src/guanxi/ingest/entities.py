@@ -33,6 +33,7 @@ class FieldSpec:
     currency_field: str | None = None  # for money: the column holding its currency
     min_value: int | None = None
     max_value: int | None = None
+    pii: bool = False  # personal data: encrypted at rest, never echoed in errors
     doc: str = ""
 
 
@@ -138,7 +139,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
             FieldSpec("family_name", "str", max_len=100),
             FieldSpec("latin_name", "str", max_len=200, doc="romanised name"),
             _code("gender", c.Gender),
-            FieldSpec("birth_date", "date", doc="individuals"),
+            FieldSpec("birth_date", "date", pii=True, doc="individuals; encrypted at rest"),
             FieldSpec("incorporated_on", "date", doc="organisations"),
             FieldSpec("occupation", "str", max_len=100),
             _code("income_band", c.IncomeBand),
@@ -161,7 +162,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
             _key(),
             _ref("party_key", "parties"),
             _code("kind", c.ContactKind, required=True),
-            FieldSpec("value", "str", required=True, max_len=500),
+            FieldSpec("value", "str", required=True, max_len=500, pii=True, doc="encrypted at rest"),
             FieldSpec("label", "str", max_len=30, doc="home, work, mobile…"),
             FieldSpec("city", "str", max_len=100),
             FieldSpec("region", "str", max_len=100),
@@ -179,7 +180,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
             _key(),
             _ref("party_key", "parties"),
             _code("doc_type", c.DocumentType, required=True),
-            FieldSpec("number", "str", required=True, max_len=64),
+            FieldSpec("number", "str", required=True, max_len=64, pii=True, doc="encrypted at rest"),
             FieldSpec("issuing_country", "str", max_len=2),
             FieldSpec("issued_on", "date"),
             FieldSpec("expires_on", "date"),

@@ -23,7 +23,9 @@ from guanxi.ingest.entities import EntitySpec
 from guanxi.ingest.readers import sql_ident, sql_string
 from guanxi.ingest.validate import staged_table
 from guanxi.lake.duck import first_row
+from guanxi.parties.protection import protect_rows, stored_columns
 from guanxi.progress import Progress
+from guanxi.security.pii import Vault
 
 KEYMAP_SCHEMA = pa.schema([("key", pa.string()), ("id", pa.int64())])
 
@@ -106,11 +108,14 @@ def load_entity(
     source_system: str,
     batch_size: int,
     progress: Progress,
+    vault: Vault,
     keep: frozenset[str] = frozenset(),
-) -> int:
-    """Upsert the valid staged rows of ``spec``; return how many keys were new to Guanxi.
+) -> tuple[int, int]:
+    """Upsert the valid staged rows of ``spec``; return how many keys were new to Guanxi, and how
+    many rows were skipped because their customer was erased.
 
     ``keep`` names fields the extract does not carry: existing rows keep their values for them.
+    Personal data is encrypted on the way (see :mod:`guanxi.parties.protection`).
     """
     table = orm_table(spec)
     staged = staged_table(spec.name)
@@ -123,8 +128,10 @@ def load_entity(
             alias = f"k{n}"
             joins.append(f"LEFT JOIN {keymap_name(f.ref)} AS {alias} ON {alias}.key = s.{sql_ident(f.name)}")
             columns.append(f"{alias}.id AS {sql_ident(id_column(f.name))}")
-        else:
+        elif f.name in table.c:
             columns.append(_with_default(table, f.name))
+        else:  # a plaintext personal-data field: protected into its stored columns before writing
+            columns.append(f"s.{sql_ident(f.name)}")
     new_row = first_row(
         con.execute(
             f"SELECT count(*) FROM {staged} s WHERE len(s._errors) = 0 "
@@ -136,12 +143,19 @@ def load_entity(
         "WHERE len(s._errors) = 0 ORDER BY s._file, s._line"
     )
     json_fields = [f.name for f in spec.fields if f.kind == "json"]
+    # A party's data key is set once and never replaced by a reload.
+    kept = stored_columns(spec.table, (id_column(f) if f.endswith("_key") else f for f in keep)) | {"data_key"}
+    skipped = 0
     for rows in _rows(con, sql, batch_size):
         if json_fields:
             for row in rows:
                 for name in json_fields:
                     if row[name] is not None:
                         row[name] = json.loads(row[name])
-        _upsert(session, table, rows, frozenset(id_column(f) if f.endswith("_key") else f for f in keep))
-        progress.advance(len(rows))
-    return int(new_row[0]) if new_row else 0
+        read = len(rows)
+        rows, dropped = protect_rows(session, vault, spec.table, rows, source_system)
+        skipped += dropped
+        if rows:
+            _upsert(session, table, rows, kept)
+        progress.advance(read)
+    return (int(new_row[0]) if new_row else 0), skipped

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from guanxi.audit.service import record
 from guanxi.clock import now
+from guanxi.config import get_settings
 from guanxi.db import Bind, session_factory
 from guanxi.ingest.entities import ENTITY_BY_NAME, EntitySpec
 from guanxi.ingest.errors import ExtractFileMissing, IngestError, PublishFailed
@@ -46,6 +47,7 @@ from guanxi.lake.duck import connect, first_row
 from guanxi.lake.layout import staging_dir
 from guanxi.lake.writer import LakeLocked, StagedWrite, lake_lock
 from guanxi.progress import NullProgress, Progress
+from guanxi.security.pii import Vault
 
 
 @dataclass
@@ -58,6 +60,7 @@ class EntityReport:
     read: int = 0
     rejected: int = 0
     new: int = 0
+    skipped_erased: int = 0  # rows of customers erased at their request: never stored again
 
     @property
     def valid(self) -> int:
@@ -233,8 +236,13 @@ def ingest_extract(
     batch_size: int = 20_000,
     memory_limit: str = "4GB",
     threads: int | None = None,
+    vault: Vault | None = None,
 ) -> IngestReport:
-    """Validate and load an extract; return what was read, new and rejected."""
+    """Validate and load an extract; return what was read, new and rejected.
+
+    Personal data is encrypted on the way in with ``vault`` (the configured keys by default).
+    """
+    vault = vault or Vault.from_settings(get_settings())
     if not directory.is_dir():
         raise ExtractFileMissing(f"extract folder not found: {directory}", details={"directory": str(directory)})
     started = now()
@@ -259,6 +267,7 @@ def ingest_extract(
                     batch_size,
                     progress or NullProgress(),
                     lake_root,
+                    vault,
                 )
                 _record_run(session, report, started, actor)
             _publish(staged_lake)
@@ -300,6 +309,7 @@ def _run(
     batch_size: int,
     progress: Progress,
     lake_root: Path,
+    vault: Vault,
 ) -> IngestReport:
     """Plan, validate and load inside the caller's transaction."""
     notes: list[str] = []
@@ -318,6 +328,7 @@ def _run(
             batch_size,
             progress,
             lake_root,
+            vault,
         )
     quarantine = quarantine_dir / f"{run_id}-{mapping.source_system}.csv"
     errors = _write_quarantine(con, plan, quarantine)
@@ -382,17 +393,19 @@ def _load(
     batch_size: int,
     progress: Progress,
     lake_root: Path,
+    vault: Vault,
 ) -> None:
     # A single-pass lake load learns its row count while it writes.
     progress.start(f"load {p.spec.name}", None if p.single_pass else report.valid)
     if p.spec.target == "db":
-        report.new = load_entity(
+        report.new, report.skipped_erased = load_entity(
             session,
             con,
             p.spec,
             source_system=source_system,
             batch_size=batch_size,
             progress=progress,
+            vault=vault,
             keep=p.absent,
         )
         if p.referenced_later:
@@ -435,7 +448,13 @@ def _load(
 
 def _record_run(session: Session, report: IngestReport, started: dt.datetime, actor: str) -> None:
     counts = {
-        e.entity: {"read": e.read, "new": e.new, "existing": e.existing, "rejected": e.rejected}
+        e.entity: {
+            "read": e.read,
+            "new": e.new,
+            "existing": e.existing,
+            "rejected": e.rejected,
+            "skipped_erased": e.skipped_erased,
+        }
         for e in report.entities
     }
     run = IngestRun(

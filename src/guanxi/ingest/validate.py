@@ -138,6 +138,9 @@ _PARSE_REASON = {
 }
 
 
+WITHHELD = "[personal data withheld]"
+
+
 def _error(field: str, condition: str, reason_sql: str, value_sql: str) -> tuple[str, str]:
     """A check: its condition, and the error it records when the condition holds."""
     error = f"{{'field': {sql_string(field)}, 'reason': {reason_sql}, 'value': CAST({value_sql} AS VARCHAR)}}"
@@ -176,19 +179,23 @@ def _checks(
     """Error expressions for one field; ``col`` is the typed value, ``clean`` the raw one."""
     checks: list[tuple[str, str]] = []
     name = spec.name
+
+    def err(condition: str, reason_sql: str, value_sql: str) -> tuple[str, str]:
+        # Personal data never reaches the quarantine file or an error message.
+        return _error(name, condition, reason_sql, sql_string(WITHHELD) if spec.pii else value_sql)
+
     # A Parquet column already of the target type cannot fail to parse.
     native = raw_type == _DUCK_TYPES[spec.kind] and not fm.codes and not fm.format
     if spec.required:
-        checks.append(_error(name, f"{clean} IS NULL", sql_string("required but empty"), "NULL"))
+        checks.append(err(f"{clean} IS NULL", sql_string("required but empty"), "NULL"))
     if spec.kind in _PARSE_REASON and not native:
         reason = _PARSE_REASON[spec.kind]
         if fm.format and spec.kind in ("date", "datetime"):
             reason = f"not a {'date' if spec.kind == 'date' else 'timestamp'} in the format {fm.format}"
-        checks.append(_error(name, f"{clean} IS NOT NULL AND {col} IS NULL", sql_string(reason), clean))
+        checks.append(err(f"{clean} IS NOT NULL AND {col} IS NULL", sql_string(reason), clean))
     if spec.max_len is not None and spec.kind in ("str", "code", "currency"):
         checks.append(
-            _error(
-                name,
+            err(
                 # strlen counts bytes (cheap); only values long in bytes need their characters counted.
                 f"strlen({col}) > {spec.max_len} AND length({col}) > {spec.max_len}",
                 sql_string(f"longer than {spec.max_len} characters"),
@@ -198,13 +205,10 @@ def _checks(
     if spec.kind == "code":
         listed = ", ".join(spec.codes)
         members = ", ".join(sql_string(c) for c in spec.codes)
-        checks.append(
-            _error(name, f"{col} NOT IN ({members})", sql_string(f"not a known code (one of: {listed})"), col)
-        )
+        checks.append(err(f"{col} NOT IN ({members})", sql_string(f"not a known code (one of: {listed})"), col))
     if spec.kind == "currency":
         checks.append(
-            _error(
-                name,
+            err(
                 f"NOT regexp_full_match({col}, '[A-Z]{{3}}')",
                 sql_string("not an ISO 4217 currency code"),
                 col,
@@ -212,17 +216,16 @@ def _checks(
         )
     if spec.kind == "json":
         checks.append(
-            _error(
-                name,
+            err(
                 f"{col} IS NOT NULL AND NOT coalesce(json_valid({col}), false)",
                 sql_string("not valid JSON"),
                 col,
             )
         )
     if spec.min_value is not None:
-        checks.append(_error(name, f"{col} < {spec.min_value}", sql_string(f"must be at least {spec.min_value}"), col))
+        checks.append(err(f"{col} < {spec.min_value}", sql_string(f"must be at least {spec.min_value}"), col))
     if spec.max_value is not None:
-        checks.append(_error(name, f"{col} > {spec.max_value}", sql_string(f"must be at most {spec.max_value}"), col))
+        checks.append(err(f"{col} > {spec.max_value}", sql_string(f"must be at most {spec.max_value}"), col))
     if spec.kind == "money" and spec.currency_field:
         currency = typed_of[spec.currency_field]
         unit = f"t.{sql_ident(unit_column(spec.currency_field))}"
@@ -238,8 +241,7 @@ def _checks(
                 f"({point} > 0 AND strlen({text}) - {point} > {unit} AND strlen(rtrim({text}, '0')) - {point} > {unit})"
             )
         checks.append(
-            _error(
-                name,
+            err(
                 f"{col} IS NOT NULL AND {too_precise}",
                 f"'has more decimals than ' || {currency} || ' allows (' || {unit} || ')'",
                 clean,

@@ -39,3 +39,18 @@ def table_row_count(root: Path, table: str) -> int:
     finally:
         con.close()
     return int(row[0]) if row else 0
+
+
+def rows_for(root: Path, table: str, column: str, ids: list[int]) -> pa.Table:
+    """Every row of a lake table whose ``column`` is one of ``ids`` (an export's full history)."""
+    if not ids or not has_data(root, table):
+        return pa.table({})
+    con = connect()
+    try:
+        con.register("wanted_ids", pa.table({"id": pa.array(ids, pa.int64())}))
+        return con.sql(
+            f"SELECT * EXCLUDE (month) FROM {scan_sql(root, table)} "
+            f"WHERE {column} IN (SELECT id FROM wanted_ids) ORDER BY {column}, source_key"
+        ).to_arrow_table()
+    finally:
+        con.close()

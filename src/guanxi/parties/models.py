@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guanxi.clock import now
@@ -28,7 +28,10 @@ class Party(SourceKeyed, Base):
     family_name: Mapped[str | None] = mapped_column(String(100))
     latin_name: Mapped[str | None] = mapped_column(String(200))
     gender: Mapped[str | None] = mapped_column(String(16))
-    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    # The birth date is personal data: encrypted, shown masked; the year alone serves analytics.
+    birth_date_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    birth_date_masked: Mapped[str | None] = mapped_column(String(16))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
     incorporated_on: Mapped[dt.date | None] = mapped_column(Date)
     occupation: Mapped[str | None] = mapped_column(String(100))
     income_band: Mapped[str | None] = mapped_column(String(16))
@@ -40,6 +43,9 @@ class Party(SourceKeyed, Base):
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     home_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     relationship_manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    # This party's data key, wrapped by the bank's key; destroyed on erasure (crypto-shredding).
+    data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
@@ -52,7 +58,9 @@ class ContactPoint(SourceKeyed, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    value: Mapped[str] = mapped_column(String(500))
+    value_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    value_masked: Mapped[str] = mapped_column(String(100))
+    value_index: Mapped[str | None] = mapped_column(String(32), index=True)
     label: Mapped[str | None] = mapped_column(String(30))
     city: Mapped[str | None] = mapped_column(String(100))
     region: Mapped[str | None] = mapped_column(String(100))
@@ -70,7 +78,9 @@ class IdentityDocument(SourceKeyed, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), index=True)
     doc_type: Mapped[str] = mapped_column(String(32))
-    number: Mapped[str] = mapped_column(String(64))
+    number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    number_masked: Mapped[str] = mapped_column(String(64))
+    number_index: Mapped[str | None] = mapped_column(String(32), index=True)
     issuing_country: Mapped[str | None] = mapped_column(String(2))
     issued_on: Mapped[dt.date | None] = mapped_column(Date)
     expires_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Read(BaseModel):
@@ -33,12 +33,14 @@ class PartyPage(BaseModel):
 
 
 class ContactPointRead(_Read):
-    """A contact point."""
+    """A contact point; the value is masked (revealing it is a separate, audited request)."""
 
     id: int
     kind: str
-    value: str
+    value_masked: str
     label: str | None
+    city: str | None
+    country: str | None
     is_primary: bool
     verified: bool
 
@@ -75,7 +77,8 @@ class PartyRead(_Read):
     family_name: str | None
     latin_name: str | None
     gender: str | None
-    birth_date: dt.date | None
+    birth_date_masked: str | None
+    birth_year: int | None
     incorporated_on: dt.date | None
     occupation: str | None
     income_band: str | None
@@ -87,7 +90,44 @@ class PartyRead(_Read):
     closed_on: dt.date | None
     home_branch_id: int | None
     relationship_manager_id: int | None
+    erased_at: dt.datetime | None
     contact_points: list[ContactPointRead] = []
     identity_documents: list[IdentityDocumentRead] = []
     household_ids: list[int] = []
     relationships: list[RelationshipRead] = []
+
+
+class RevealRequest(BaseModel):
+    """Which personal data to show in clear, and why (the reason goes to the audit log)."""
+
+    fields: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        description='"birth_date", "contact_point:<id>", "identity_document:<id>" or "all"',
+    )
+    reason: str = Field(min_length=3, max_length=200)
+
+
+class RevealedContact(BaseModel):
+    """A contact point in clear."""
+
+    id: int
+    kind: str
+    value: str
+
+
+class RevealedDocument(BaseModel):
+    """An identity document number in clear."""
+
+    id: int
+    doc_type: str
+    number: str
+
+
+class PiiReveal(BaseModel):
+    """Personal data shown in clear to a permitted user; each reveal is audited."""
+
+    party_id: int
+    birth_date: dt.date | None = None
+    contact_points: list[RevealedContact] = []
+    identity_documents: list[RevealedDocument] = []

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/products", tags=["products"])
 @router.get("", response_model=list[ProductRead])
 def list_products(
     session: SessionDep,
-    _actor: Annotated[Any, Depends(require(Permission.PRODUCTS_READ))],
+    _actor: Annotated[Any, Depends(require(Permission.PRODUCT_READ))],
     family: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[ProductRead]:
     """The product catalogue."""

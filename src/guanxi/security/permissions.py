@@ -1,4 +1,8 @@
-"""Roles and what each may do. Endpoints and services check permissions, never role names."""
+"""Roles, the capabilities each grants, and how far each sees.
+
+Endpoints and services check permissions (named capabilities such as ``customer.read``), never
+role names. Which customers a role sees is its *scope*, enforced in the service layer.
+"""
 
 from __future__ import annotations
 
@@ -9,42 +13,87 @@ class Role(StrEnum):
     """Roles a user can hold."""
 
     ADMIN = "admin"
+    BRANCH_MANAGER = "branch_manager"
     RELATIONSHIP_MANAGER = "relationship_manager"
     SERVICE_AGENT = "service_agent"
-    BRANCH_MANAGER = "branch_manager"
-    ANALYST = "analyst"
+    MARKETING_ANALYST = "marketing_analyst"
     COMPLIANCE_OFFICER = "compliance_officer"
+    AUDITOR = "auditor"
     OPERATOR = "operator"
 
 
 class Permission(StrEnum):
-    """Things a user may be allowed to do."""
+    """Named capabilities."""
 
-    PARTIES_READ = "parties:read"
-    ACCOUNTS_READ = "accounts:read"
-    TRANSACTIONS_READ = "transactions:read"
-    PRODUCTS_READ = "products:read"
-    BRANCHES_READ = "branches:read"
-    INGEST_READ = "ingest:read"
-    AUDIT_READ = "audit:read"
+    CUSTOMER_READ = "customer.read"
+    CUSTOMER_PII_READ = "customer.pii.read"
+    CUSTOMER_EXPORT = "customer.export"
+    CUSTOMER_ERASE = "customer.erase"
+    ACCOUNT_READ = "account.read"
+    TRANSACTION_READ = "transaction.read"
+    CONSENT_READ = "consent.read"
+    CONSENT_WRITE = "consent.write"
+    PRODUCT_READ = "product.read"
+    BRANCH_READ = "branch.read"
+    CASE_READ = "case.read"
+    CASE_WRITE = "case.write"
+    CASE_ASSIGN = "case.assign"
+    CAMPAIGN_READ = "campaign.read"
+    CAMPAIGN_LAUNCH = "campaign.launch"
+    SEGMENT_READ = "segment.read"
+    MODEL_READ = "model.read"
+    MODEL_PROMOTE = "model.promote"
+    INGEST_READ = "ingest.read"
+    AUDIT_READ = "audit.read"
+    USER_MANAGE = "user.manage"
 
 
-_CUSTOMER_VIEW = {
-    Permission.PARTIES_READ,
-    Permission.ACCOUNTS_READ,
-    Permission.TRANSACTIONS_READ,
-    Permission.PRODUCTS_READ,
-    Permission.BRANCHES_READ,
-}
+class Scope(StrEnum):
+    """Which customers a role sees."""
+
+    ALL = "all"
+    BRANCH = "branch"  # customers whose home branch is the user's branch
+    PORTFOLIO = "portfolio"  # customers the user manages, and their households
+    CASE_TEAM = "case_team"  # customers with an open case assigned to the user's team
+    NONE = "none"  # aggregates only
+
+
+P = Permission
+_CUSTOMER_VIEW = {P.CUSTOMER_READ, P.ACCOUNT_READ, P.TRANSACTION_READ, P.CONSENT_READ, P.PRODUCT_READ, P.BRANCH_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.RELATIONSHIP_MANAGER: frozenset(_CUSTOMER_VIEW),
-    Role.SERVICE_AGENT: frozenset(_CUSTOMER_VIEW),
-    Role.BRANCH_MANAGER: frozenset(_CUSTOMER_VIEW),
-    Role.ANALYST: frozenset({Permission.PRODUCTS_READ, Permission.BRANCHES_READ, Permission.INGEST_READ}),
-    Role.COMPLIANCE_OFFICER: frozenset(_CUSTOMER_VIEW | {Permission.AUDIT_READ, Permission.INGEST_READ}),
-    Role.OPERATOR: frozenset({Permission.INGEST_READ, Permission.BRANCHES_READ, Permission.PRODUCTS_READ}),
+    Role.BRANCH_MANAGER: frozenset(
+        _CUSTOMER_VIEW
+        | {P.CUSTOMER_PII_READ, P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE, P.CASE_ASSIGN, P.SEGMENT_READ}
+        | {P.CAMPAIGN_READ, P.MODEL_READ}
+    ),
+    Role.RELATIONSHIP_MANAGER: frozenset(
+        _CUSTOMER_VIEW | {P.CUSTOMER_PII_READ, P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE, P.SEGMENT_READ, P.MODEL_READ}
+    ),
+    Role.SERVICE_AGENT: frozenset(_CUSTOMER_VIEW | {P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE}),
+    Role.MARKETING_ANALYST: frozenset(
+        {P.PRODUCT_READ, P.BRANCH_READ, P.SEGMENT_READ, P.CAMPAIGN_READ, P.CAMPAIGN_LAUNCH, P.MODEL_READ}
+    ),
+    Role.COMPLIANCE_OFFICER: frozenset(
+        _CUSTOMER_VIEW
+        | {P.CUSTOMER_PII_READ, P.CUSTOMER_EXPORT, P.CUSTOMER_ERASE, P.CONSENT_WRITE, P.AUDIT_READ, P.INGEST_READ}
+        | {P.CASE_READ, P.MODEL_READ}
+    ),
+    # Auditors read everything an examiner needs and change nothing; personal data stays masked.
+    Role.AUDITOR: frozenset(_CUSTOMER_VIEW | {P.AUDIT_READ, P.INGEST_READ, P.CASE_READ, P.MODEL_READ, P.SEGMENT_READ}),
+    Role.OPERATOR: frozenset({P.INGEST_READ, P.BRANCH_READ, P.PRODUCT_READ, P.USER_MANAGE}),
+}
+
+ROLE_SCOPE: dict[Role, Scope] = {
+    Role.ADMIN: Scope.ALL,
+    Role.BRANCH_MANAGER: Scope.BRANCH,
+    Role.RELATIONSHIP_MANAGER: Scope.PORTFOLIO,
+    Role.SERVICE_AGENT: Scope.CASE_TEAM,
+    Role.MARKETING_ANALYST: Scope.NONE,
+    Role.COMPLIANCE_OFFICER: Scope.ALL,
+    Role.AUDITOR: Scope.ALL,
+    Role.OPERATOR: Scope.NONE,
 }
 
 
@@ -54,3 +103,11 @@ def has_permission(role: str, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS[Role(role)]
     except ValueError:
         return False
+
+
+def scope_of(role: str) -> Scope:
+    """How far ``role`` sees (unknown roles see nothing)."""
+    try:
+        return ROLE_SCOPE[Role(role)]
+    except ValueError:
+        return Scope.NONE

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1/branches", tags=["branches"])
 
 @router.get("", response_model=list[BranchRead])
 def list_branches(
-    session: SessionDep, _actor: Annotated[Any, Depends(require(Permission.BRANCHES_READ))]
+    session: SessionDep, _actor: Annotated[Any, Depends(require(Permission.BRANCH_READ))]
 ) -> list[BranchRead]:
     """Branches with their staff and customer counts."""
     return service.list_branches(session=session)

@@ -1,0 +1,56 @@
+"""Row-level scoping: which customers an actor may see, enforced here for every caller.
+
+The API, the web pages, CLI exports and the assistant all read customers through services that
+apply :func:`visible_parties`, so no channel can see more than the role allows. A customer out
+of scope is reported as not found, so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from guanxi.cases.models import OPEN_STATUSES, Case
+from guanxi.errors import NotFound
+from guanxi.parties.models import HouseholdMember, Party
+from guanxi.security.actor import Actor
+from guanxi.security.permissions import Scope
+
+
+def _portfolio(staff_id: int) -> ColumnElement[bool]:
+    # The RM's own customers, and everyone in a household one of them belongs to.
+    managed = select(Party.id).where(Party.relationship_manager_id == staff_id)
+    member = aliased(HouseholdMember)
+    households = select(member.household_id).where(member.party_id.in_(managed))
+    relatives = select(HouseholdMember.party_id).where(HouseholdMember.household_id.in_(households))
+    return or_(Party.relationship_manager_id == staff_id, Party.id.in_(relatives))
+
+
+def visible_parties(actor: Actor) -> ColumnElement[bool]:
+    """A condition on ``Party`` that holds for exactly the parties ``actor`` may see."""
+    scope = actor.scope
+    if scope is Scope.ALL:
+        return true()
+    if scope is Scope.BRANCH and actor.branch_id is not None:
+        return Party.home_branch_id == actor.branch_id
+    if scope is Scope.PORTFOLIO and actor.staff_id is not None:
+        return _portfolio(actor.staff_id)
+    if scope is Scope.CASE_TEAM and actor.team_id is not None:
+        open_cases = select(Case.party_id).where(Case.team_id == actor.team_id, Case.status.in_(OPEN_STATUSES))
+        return Party.id.in_(open_cases)
+    return false()
+
+
+def get_visible_party_or_raise(*, session: Session, actor: Actor, party_id: int) -> Party:
+    """The party with ``party_id`` if ``actor`` may see it; raises ``NotFound`` otherwise."""
+    party = session.scalar(select(Party).where(Party.id == party_id, visible_parties(actor)))
+    if party is None:
+        raise NotFound(f"no party with id {party_id}", details={"party_id": party_id})
+    return party
+
+
+def visible_party_ids(session: Session, actor: Actor, party_ids: list[int]) -> set[int]:
+    """Which of ``party_ids`` the actor may see."""
+    if not party_ids:
+        return set()
+    return set(session.scalars(select(Party.id).where(Party.id.in_(party_ids), visible_parties(actor))))
