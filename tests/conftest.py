@@ -8,6 +8,8 @@ back at the end; use cases' commits become savepoints within it.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +22,9 @@ from backends import BACKENDS, PG_URL, REQUIRE_PG
 from guanxi.config import get_settings
 from guanxi.db import make_engine, session_factory
 from guanxi.migrate import upgrade
+
+# Hypothesis (under schemathesis) keeps caches in ./.hypothesis by default; keep the tree clean.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "guanxi-hypothesis"))
 
 # Outside development Guanxi refuses its shipped secrets, so tests bring their own.
 TEST_SECRETS = {

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from guanxi.accounts import service
 from guanxi.accounts.schemas import AccountRead, TransactionPage
-from guanxi.api.deps import PageDep, SessionDep, require
+from guanxi.api.deps import PageDep, RowId, SessionDep, require
 from guanxi.security.permissions import Permission
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 @router.get("/accounts/{account_id}", response_model=AccountRead)
 def read_account(
-    account_id: int, session: SessionDep, actor: Annotated[Any, Depends(require(Permission.ACCOUNT_READ))]
+    account_id: RowId, session: SessionDep, actor: Annotated[Any, Depends(require(Permission.ACCOUNT_READ))]
 ) -> AccountRead:
     """One account with its product, balance and holders."""
     return service.get_account_detail(session=session, actor=actor, account_id=account_id)
@@ -24,7 +24,7 @@ def read_account(
 
 @router.get("/parties/{party_id}/accounts", response_model=list[AccountRead])
 def list_party_accounts(
-    party_id: int, session: SessionDep, actor: Annotated[Any, Depends(require(Permission.ACCOUNT_READ))]
+    party_id: RowId, session: SessionDep, actor: Annotated[Any, Depends(require(Permission.ACCOUNT_READ))]
 ) -> list[AccountRead]:
     """Every account a party holds, in any role."""
     return service.list_party_accounts(session=session, actor=actor, party_id=party_id)
@@ -32,7 +32,7 @@ def list_party_accounts(
 
 @router.get("/accounts/{account_id}/transactions", response_model=TransactionPage)
 def list_account_transactions(
-    account_id: int,
+    account_id: RowId,
     request: Request,
     session: SessionDep,
     page: PageDep,

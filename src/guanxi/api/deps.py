@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -97,6 +97,11 @@ def get_settings_dep(request: Request) -> Any:
 
 
 SettingsDep = Annotated[Any, Depends(get_settings_dep)]
+
+
+# Ids are 64-bit: a larger number in a path is a 422, never a database overflow.
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="Guanxi id")]
 
 
 class PageParams(BaseModel):

@@ -5,13 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException
 
 from guanxi.errors import GuanxiError
 
 
 class ErrorBody(BaseModel):
     """How every error is reported."""
+
+    model_config = ConfigDict(extra="forbid")
 
     code: str
     message: str
@@ -25,6 +28,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         (401, "not signed in, or the token is not valid"),
         (403, "the role may not do this"),
         (404, "not found, or not visible to this user"),
+        (405, "the method is not allowed here"),
         (409, "conflicts with the current state"),
         (413, "request body too large"),
         (422, "the request is not valid"),
@@ -50,6 +54,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GuanxiError)
     async def _guanxi_error(_request: Request, exc: GuanxiError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=_headers(exc))
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        # Starlette's own errors (unknown path, wrong method, unreadable body) in the same shape;
+        # its headers (Allow on a 405) are kept.
+        body = {"code": f"http_{exc.status_code}", "message": str(exc.detail), "details": {}}
+        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

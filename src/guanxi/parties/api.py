@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from guanxi.api.deps import PageDep, SessionDep, VaultDep, require
+from guanxi.api.deps import PageDep, RowId, SessionDep, VaultDep, require
 from guanxi.parties import service
 from guanxi.parties.schemas import PartyPage, PartyRead, PiiReveal, RevealRequest
 from guanxi.security.permissions import Permission
@@ -32,7 +32,7 @@ def list_parties(
 
 @router.get("/{party_id}", response_model=PartyRead)
 def read_party(
-    party_id: int, session: SessionDep, actor: Annotated[Any, Depends(require(Permission.CUSTOMER_READ))]
+    party_id: RowId, session: SessionDep, actor: Annotated[Any, Depends(require(Permission.CUSTOMER_READ))]
 ) -> PartyRead:
     """One party with masked contact points and documents, households and relationships."""
     return service.get_party_detail(session=session, actor=actor, party_id=party_id)
@@ -40,7 +40,7 @@ def read_party(
 
 @router.post("/{party_id}/reveal", response_model=PiiReveal)
 def reveal_pii(
-    party_id: int,
+    party_id: RowId,
     body: RevealRequest,
     session: SessionDep,
     vault: VaultDep,

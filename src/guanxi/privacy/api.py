@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from guanxi.api.deps import SessionDep, VaultDep, require
+from guanxi.api.deps import RowId, SessionDep, VaultDep, require
 from guanxi.privacy import consent, service
 from guanxi.privacy.schemas import ConsentChange, ConsentRead, ConsentState, ErasureReport, ErasureRequest
 from guanxi.security.permissions import Permission
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1/parties", tags=["privacy"])
 
 @router.get("/{party_id}/consents", response_model=ConsentState)
 def read_consents(
-    party_id: int, session: SessionDep, actor: Annotated[Any, Depends(require(Permission.CONSENT_READ))]
+    party_id: RowId, session: SessionDep, actor: Annotated[Any, Depends(require(Permission.CONSENT_READ))]
 ) -> ConsentState:
     """The consents in force per purpose and channel, and their history."""
     return consent.consent_state(session=session, actor=actor, party_id=party_id)
@@ -24,7 +24,7 @@ def read_consents(
 
 @router.post("/{party_id}/consents", response_model=ConsentRead, status_code=201)
 def record_consent(
-    party_id: int,
+    party_id: RowId,
     body: ConsentChange,
     session: SessionDep,
     actor: Annotated[Any, Depends(require(Permission.CONSENT_WRITE))],
@@ -35,7 +35,7 @@ def record_consent(
 
 @router.get("/{party_id}/export", response_model=dict[str, Any])
 def export_party(
-    party_id: int,
+    party_id: RowId,
     request: Request,
     session: SessionDep,
     vault: VaultDep,
@@ -49,7 +49,7 @@ def export_party(
 
 @router.post("/{party_id}/erase", response_model=ErasureReport)
 def erase_party(
-    party_id: int,
+    party_id: RowId,
     body: ErasureRequest,
     request: Request,
     session: SessionDep,

@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from guanxi.accounts.models import Account, AccountRole, Card, Loan, StandingOrder
@@ -29,7 +29,7 @@ from guanxi.parties.scope import get_visible_party_or_raise
 from guanxi.parties.service import decrypt_birth_date
 from guanxi.privacy.schemas import ErasureReport
 from guanxi.security.actor import Actor
-from guanxi.security.models import ConsentRecord
+from guanxi.security.models import ConsentRecord, CustomerCredential
 from guanxi.security.permissions import Permission
 from guanxi.security.pii import ERASED, Vault
 
@@ -190,6 +190,8 @@ def erase_party(*, session: Session, actor: Actor, lake_root: Path, party_id: in
             .values(subject=ERASED)
             .execution_options(synchronize_session=False)
         ).rowcount
+        # The customer can no longer sign in to customer channels.
+        session.execute(delete(CustomerCredential).where(CustomerCredential.party_id == party_id))
         households = select(HouseholdMember.household_id).where(HouseholdMember.party_id == party_id)
         session.execute(
             update(Household)

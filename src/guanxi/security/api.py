@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from guanxi.api.deps import ActorDep, SessionDep, SettingsDep, VaultDep, client_address
+from guanxi.api.deps import ActorDep, RowId, SessionDep, SettingsDep, VaultDep, client_address
 from guanxi.security import auth
 from guanxi.security.permissions import ROLE_PERMISSIONS, Role
 from guanxi.security.schemas import Me, TokenIssued, TokenRead, TokenRequest
@@ -43,7 +43,7 @@ def list_tokens(session: SessionDep, actor: ActorDep) -> list[TokenRead]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204, response_class=Response)
-def revoke_token(token_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def revoke_token(token_id: RowId, session: SessionDep, actor: ActorDep) -> Response:
     """Revoke a session or token (one's own; any with user.manage)."""
     auth.revoke_token(session=session, actor=actor, token_id=token_id)
     return Response(status_code=204)

@@ -67,3 +67,17 @@ class AuthToken(Base):
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_from: Mapped[str | None] = mapped_column(String(64))
+
+
+class CustomerCredential(Base):
+    """How a customer signs in to customer channels (the assistant): apart from staff users."""
+
+    __tablename__ = "customer_credentials"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

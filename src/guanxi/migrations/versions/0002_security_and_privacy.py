@@ -75,6 +75,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_auth_tokens_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "customer_credentials",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("party_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("secret_hash", sa.String(length=200), nullable=False),
+        sa.Column("failed_sign_ins", sa.Integer(), nullable=False),
+        sa.Column("locked_until", guanxi.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", guanxi.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_sign_in_at", guanxi.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["party_id"], ["parties.id"], name=op.f("fk_customer_credentials_party_id_parties"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_credentials")),
+        sa.UniqueConstraint("party_id", name=op.f("uq_customer_credentials_party_id")),
+    )
+    op.create_table(
         "cases",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("party_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -220,6 +235,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cases_party_id"))
 
     op.drop_table("cases")
+    op.drop_table("customer_credentials")
     with op.batch_alter_table("auth_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auth_tokens_user_id"))
 

@@ -1,0 +1,110 @@
+"""Customers signing in to customer channels (the assistant), kept apart from staff sign-in.
+
+A customer proves who they are with a passcode of their own (argon2id-hashed, with the same
+lockout and back-off as staff). What they get is a :class:`CustomerPrincipal`: it names one
+customer and carries no staff role, so no staff endpoint or permission can ever accept it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from guanxi.audit.service import record
+from guanxi.clock import now
+from guanxi.errors import ValidationFailed
+from guanxi.security import auth
+from guanxi.security.actor import Actor
+from guanxi.security.models import CustomerCredential
+
+MIN_PASSCODE = 6
+
+
+@dataclass(frozen=True)
+class CustomerPrincipal:
+    """A signed-in customer: they may act on their own relationship only."""
+
+    party_id: int
+    channel: str
+    signed_in_at: dt.datetime
+
+    @property
+    def username(self) -> str:
+        """How the audit log names them."""
+        return f"customer:{self.party_id}"
+
+    @property
+    def source(self) -> str:
+        """The channel they came through."""
+        return self.channel
+
+
+def _check_passcode(passcode: str) -> None:
+    problems = []
+    if len(passcode) < MIN_PASSCODE:
+        problems.append(f"shorter than {MIN_PASSCODE} characters")
+    if len(set(passcode)) <= 2:
+        problems.append("too few different characters")
+    if passcode.isdigit() and (passcode in "01234567890123456789" or passcode in "98765432109876543210"):
+        problems.append("a run of consecutive digits")
+    if problems:
+        message = "passcode does not meet the policy: " + "; ".join(problems)
+        raise ValidationFailed(message, details={"problems": problems})
+
+
+def enrol_customer(*, session: Session, actor: Actor, party_id: int, passcode: str) -> CustomerCredential:
+    """Set (or replace) a customer's passcode, unlocking them; audited (the passcode never is)."""
+    _check_passcode(passcode)
+    credential = session.scalar(select(CustomerCredential).where(CustomerCredential.party_id == party_id))
+    if credential is None:
+        credential = CustomerCredential(party_id=party_id, secret_hash="")
+        session.add(credential)
+    credential.secret_hash = auth.hasher.hash(passcode)
+    credential.failed_sign_ins = 0
+    credential.locked_until = None
+    session.flush()
+    record(session=session, actor=actor, action="customer.enrol", entity="party", entity_id=party_id)
+    return credential
+
+
+def authenticate_customer(*, session: Session, party_id: int, passcode: str, channel: str) -> CustomerPrincipal:
+    """Check a customer's passcode; failures count towards a lock with back-off and are audited."""
+    with session.begin():
+        at = now()
+        credential = session.scalar(
+            select(CustomerCredential).where(CustomerCredential.party_id == party_id).with_for_update()
+        )
+        problem: auth.AuthenticationFailed | auth.AccountLocked | None = None
+        if credential is None:
+            auth.hasher.hash(passcode)  # the same work either way
+            problem = auth.AuthenticationFailed("we could not verify you")
+        elif credential.locked_until is not None and credential.locked_until > at:
+            retry = int((credential.locked_until - at).total_seconds()) + 1
+            problem = auth.AccountLocked("too many attempts: try again later", details={"retry_after_seconds": retry})
+        else:
+            try:
+                auth.hasher.verify(credential.secret_hash, passcode)
+            except (VerifyMismatchError, InvalidHashError):
+                credential.failed_sign_ins += 1
+                period = auth.lock_period(credential.failed_sign_ins)
+                credential.locked_until = at + period if period else None
+                problem = auth.AuthenticationFailed("we could not verify you")
+            else:
+                credential.failed_sign_ins = 0
+                credential.last_sign_in_at = at
+        principal = CustomerPrincipal(party_id=party_id, channel=channel, signed_in_at=at)
+        record(
+            session=session,
+            actor=principal,
+            action="customer.sign_in" if problem is None else "customer.sign_in_failed",
+            entity="party",
+            entity_id=party_id,
+            data=None if problem is None else {"reason": problem.code},
+        )
+    if problem is not None:
+        raise problem
+    return principal
