@@ -66,7 +66,11 @@ def api(bind: Connection, session: Session, lake_root: Path, tmp_path: Path) -> 
             make_document(session, party, number=f"A12345{n}(7)")
             make_account(session, party, product)
         create_user(
-            session=session, actor=SYSTEM, username="fuzzer", display_name="fuzzer", role=Role.ADMIN,
+            session=session,
+            actor=SYSTEM,
+            username="fuzzer",
+            display_name="fuzzer",
+            role=Role.ADMIN,
             password="Fuzz-the-API-2026",
         )
         token = auth.issue_api_token(

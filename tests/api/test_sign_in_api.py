@@ -37,7 +37,12 @@ def agent(session: Session) -> str:
     """A service agent not tied to staff."""
     with session.begin():
         create_user(
-            session=session, actor=SYSTEM, username="agent-wu", display_name="Wu", role="service_agent", password=PASSWORD
+            session=session,
+            actor=SYSTEM,
+            username="agent-wu",
+            display_name="Wu",
+            role="service_agent",
+            password=PASSWORD,
         )
     return "agent-wu"
 
@@ -197,7 +202,12 @@ def test_another_users_token_cannot_be_revoked(client, agent, session):
     # given a second user with a token
     with session.begin():
         create_user(
-            session=session, actor=SYSTEM, username="agent-he", display_name="He", role="service_agent", password=PASSWORD
+            session=session,
+            actor=SYSTEM,
+            username="agent-he",
+            display_name="He",
+            role="service_agent",
+            password=PASSWORD,
         )
     mine = client.post("/api/v1/auth/tokens", json=_credentials(agent)).json()
     theirs = client.post("/api/v1/auth/tokens", json=_credentials("agent-he")).json()

@@ -427,18 +427,25 @@ def test_reloading_the_extract_does_not_bring_the_customer_back(session, bind, l
     assert (mary.full_name, mary.data_key is not None) == ("Mary Chan", True)
 
 
-def test_reloading_does_not_restore_the_consent_evidence_or_the_household_name(
-    session, bind, loaded, lake_root, tmp_path
-):
-    # given the customer was erased: consent evidence cleared, household renamed
+def test_reloading_does_not_restore_the_consent_evidence(session, bind, loaded, lake_root, tmp_path):
+    # given the customer was erased: the consent's evidence (which names them) was cleared
     c1 = loaded["C1"]
     erase_party(session=session, actor=COMPLIANCE, lake_root=lake_root, party_id=c1, reason=REASON)
+    assert bind.scalar(select(ConsentRecord.evidence).where(ConsentRecord.party_id == c1)) is None
+    # when the same extract is loaded again
+    load(bind, lake_root, tmp_path, "again")
+    # then the evidence does not come back
+    assert bind.scalar(select(ConsentRecord.evidence).where(ConsentRecord.party_id == c1)) is None
+
+
+def test_reloading_does_not_restore_the_household_name(session, bind, loaded, lake_root, tmp_path):
+    # given the customer was erased: their household ("Wang household") was renamed
+    erase_party(session=session, actor=COMPLIANCE, lake_root=lake_root, party_id=loaded["C1"], reason=REASON)
     household_id = bind.scalar(select(Household.id).where(Household.source_key == "H1"))
     assert bind.scalar(select(Household.name).where(Household.id == household_id)) == f"Household {household_id}"
     # when the same extract is loaded again
     load(bind, lake_root, tmp_path, "again")
-    # then neither the evidence (which names the customer) nor the family's name comes back
-    assert bind.scalar(select(ConsentRecord.evidence).where(ConsentRecord.party_id == c1)) is None
+    # then the family's name does not come back
     assert bind.scalar(select(Household.name).where(Household.id == household_id)) == f"Household {household_id}"
 
 

@@ -9,9 +9,8 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -65,23 +64,12 @@ class HardeningMiddleware:
             return
         request_id = uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
-            return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise RequestTooLarge(f"request body over {self.max_bytes} bytes")
-            return message
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
                 for name, value in SECURITY_HEADERS.items():
@@ -95,7 +83,49 @@ class HardeningMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, limited_receive, send_with_headers)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send_with_headers)
+            return
+        if declared is None:
+            # No length declared (chunked): read the body here, up to the limit, and replay it;
+            # an error raised from receive() would reach the app as "could not parse the body".
+            messages: list[Message] = []
+            size = 0
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":
+                    break
+                size += len(message.get("body", b""))
+                if size > self.max_bytes:
+                    await self._refuse(scope, receive, send_with_headers)
+                    return
+                if not message.get("more_body", False):
+                    break
+            queued = iter(messages)
+
+            async def replay() -> Message:
+                return next(queued, None) or await receive()
+
+            app_receive: Receive = replay
+        else:
+            app_receive = receive
+        try:
+            await self.app(scope, app_receive, send_with_headers)
+        except Exception as exc:
+            if started:
+                raise
+            # The type only: an exception's text can carry data, and logs must not hold personal data.
+            log.error(
+                "unexpected %s on %s %s (request %s)", type(exc).__name__, scope["method"], scope["path"], request_id
+            )
+            body = {
+                "code": "internal_error",
+                "message": "something went wrong on our side; the error has been logged",
+                "details": {"request_id": request_id},
+            }
+            await JSONResponse(body, status_code=500)(scope, receive, send_with_headers)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         error = RequestTooLarge(f"request body over {self.max_bytes} bytes", details={"limit_bytes": self.max_bytes})
@@ -131,20 +161,21 @@ class RateLimiter:
                     del self._hits[stale]
 
 
-def install_hardening(app: FastAPI, *, max_bytes: int, https_only: bool) -> None:
-    """Add the hardening middleware and a catch-all error handler that hides internals."""
-    app.add_middleware(HardeningMiddleware, max_bytes=max_bytes, https_only=https_only)
+class WithoutQueryString(logging.Filter):
+    """Drop the query string from access-log lines: searches carry phone numbers and emails there."""
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = getattr(request.state, "request_id", None)
-        # The type only: an exception's text can carry data, and logs must not hold personal data.
-        log.error(
-            "unexpected %s on %s %s (request %s)", type(exc).__name__, request.method, request.url.path, request_id
-        )
-        body: dict[str, Any] = {
-            "code": "internal_error",
-            "message": "something went wrong on our side; the error has been logged",
-            "details": {"request_id": request_id},
-        }
-        return JSONResponse(body, status_code=500)
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite uvicorn's ``(client, method, path?query, version, status)`` arguments."""
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def install_hardening(app: FastAPI, *, max_bytes: int, https_only: bool) -> None:
+    """Add the hardening middleware (which also turns unexpected errors into a bare 500) and keep
+    query strings out of the access log."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, WithoutQueryString) for f in access.filters):
+        access.addFilter(WithoutQueryString())
+    app.add_middleware(HardeningMiddleware, max_bytes=max_bytes, https_only=https_only)

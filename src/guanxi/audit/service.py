@@ -46,23 +46,29 @@ def record(
     """Queue an audit entry on the session's open transaction; it is written when that commits."""
     username = actor if isinstance(actor, str) else actor.username
     source = None if isinstance(actor, str) else actor.source
+    # Begin now, so that rolling this transaction back is a real rollback that drops the entry.
+    session.connection()
+    within = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_PENDING, []).append(
-        {
-            "occurred_at": now(),
-            "actor": username,
-            "action": action,
-            "entity": entity,
-            "entity_id": None if entity_id is None else str(entity_id),
-            "source": source,
-            # Round-trip through JSON so what is hashed is exactly what the database gives back.
-            "data": None if data is None else json.loads(json.dumps(data, default=str)),
-        }
+        (
+            within,
+            {
+                "occurred_at": now(),
+                "actor": username,
+                "action": action,
+                "entity": entity,
+                "entity_id": None if entity_id is None else str(entity_id),
+                "source": source,
+                # Round-trip through JSON so what is hashed is exactly what the database gives back.
+                "data": None if data is None else json.loads(json.dumps(data, default=str)),
+            },
+        )
     )
 
 
 def pending(session: Session) -> list[dict[str, Any]]:
     """Entries queued on ``session`` and not yet committed."""
-    return list(session.info.get(_PENDING, []))
+    return [entry for _, entry in session.info.get(_PENDING, [])]
 
 
 def _stamp(value: dt.datetime) -> str:
@@ -114,12 +120,25 @@ def _append(session: Session, entries: list[dict[str, Any]]) -> None:
 def _write_pending(session: Session) -> None:
     entries = session.info.pop(_PENDING, None)
     if entries:
-        _append(session, entries)
+        _append(session, [entry for _, entry in entries])
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction: Any) -> None:
+    """Drop the entries queued in the transaction (or savepoint) just rolled back, and only those."""
+
+    def inside(txn: Any) -> bool:
+        while txn is not None:
+            if txn is previous_transaction:
+                return True
+            txn = txn.parent
+        return False
+
+    kept = [(txn, entry) for txn, entry in session.info.get(_PENDING, []) if not inside(txn)]
+    if kept:
+        session.info[_PENDING] = kept
+    else:
+        session.info.pop(_PENDING, None)
 
 
 def get_head(session: Session) -> AuditChainHead:

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from guanxi.accounts.models import AccountRole
 from guanxi.ingest.entities import EntitySpec
 from guanxi.ingest.load_db import id_column, keymap_name
 from guanxi.ingest.mapping import EntityMapping
@@ -23,7 +27,9 @@ from guanxi.ingest.validate import build_select, find_read_error, key_select, na
 from guanxi.lake.duck import first_row
 from guanxi.lake.layout import has_data
 from guanxi.lake.layout import scan_sql as lake_scan_sql
+from guanxi.lake.redact import LAKE_FREE_TEXT, erased_relation
 from guanxi.lake.writer import REJECTED_PARTITION, StagedWrite, write_by_month
+from guanxi.parties.models import Party
 
 
 @dataclass(frozen=True)
@@ -40,21 +46,43 @@ def _lake_keys(lake_root: Path, spec: EntitySpec, source_system: str) -> str:
     return f"(SELECT source_key FROM {lake} WHERE source_system = {sql_string(source_system)})"
 
 
+def register_erased(session: Session, con: duckdb.DuckDBPyConnection) -> None:
+    """Tell DuckDB which parties were erased, and their accounts: their free text is never stored."""
+    parties = list(session.scalars(select(Party.id).where(Party.erased_at.is_not(None))))
+    accounts = (
+        list(session.scalars(select(AccountRole.account_id).where(AccountRole.party_id.in_(parties)).distinct()))
+        if parties
+        else []
+    )
+    for holder, ids in (("party_id", parties), ("account_id", accounts)):
+        con.register(erased_relation(holder), pa.table({"id": pa.array(ids, pa.int64())}))
+
+
 def _columns(spec: EntitySpec, source_system: str, alias: str) -> tuple[list[str], list[str], list[str]]:
     """Output columns, key-map joins and the reference-found conditions for a lake entity."""
     columns: list[str] = []
     joins: list[str] = []
     found: list[str] = []
+    ref_alias: dict[str, str] = {}
     for n, f in enumerate(spec.fields):
         if f.ref:
             keys = f"k{n}"
+            ref_alias[id_column(f.name)] = keys
             joins.append(f"LEFT JOIN {keymap_name(f.ref)} AS {keys} ON {keys}.key = {alias}.{sql_ident(f.name)}")
             columns.insert(0, f"{keys}.id AS {sql_ident(id_column(f.name))}")
             condition = f"{keys}.id IS NOT NULL"
             found.append(condition if f.required else f"({alias}.{sql_ident(f.name)} IS NULL OR {condition})")
     columns.append(f"{sql_string(source_system)} AS source_system")
     columns.append(f"{alias}.key AS source_key")
-    columns.extend(f"{alias}.{sql_ident(f.name)}" for f in spec.fields if f.name != "key" and not f.ref)
+    holder, free_text = LAKE_FREE_TEXT.get(spec.table, ("", ()))
+    for f in spec.fields:
+        if f.name == "key" or f.ref:
+            continue
+        value = f"{alias}.{sql_ident(f.name)}"
+        if f.name in free_text and holder in ref_alias:
+            erased = f"{ref_alias[holder]}.id IN (SELECT id FROM {erased_relation(holder)})"
+            value = f"CASE WHEN {erased} THEN NULL ELSE {value} END AS {sql_ident(f.name)}"
+        columns.append(value)
     return columns, joins, found
 
 

@@ -31,7 +31,7 @@ from guanxi.db import Bind, session_factory
 from guanxi.ingest.entities import ENTITY_BY_NAME, EntitySpec
 from guanxi.ingest.errors import ExtractFileMissing, IngestError, PublishFailed
 from guanxi.ingest.load_db import keymap_name, load_entity, register_keymap
-from guanxi.ingest.load_lake import write_lake_single_pass, write_lake_staged
+from guanxi.ingest.load_lake import register_erased, write_lake_single_pass, write_lake_staged
 from guanxi.ingest.mapping import CsvOptions, EntityMapping, Mapping
 from guanxi.ingest.models import IngestRun
 from guanxi.ingest.readers import SourceFile, find_files, inspect_file
@@ -411,6 +411,7 @@ def _load(
         if p.referenced_later:
             register_keymap(session, con, p.spec, source_system)  # children resolve to the ids just written
     else:
+        register_erased(session, con)  # after this run's accounts and holders are loaded
 
         def write_from_staging() -> int:
             return write_lake_staged(

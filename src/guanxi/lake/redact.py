@@ -16,6 +16,18 @@ from guanxi.lake.duck import connect, first_row
 from guanxi.lake.layout import table_files
 from guanxi.lake.writer import lake_lock
 
+# Free text a customer wrote or that describes them, per lake table: (holder column, fields).
+# Cleared from the lake on erasure, and never stored again for an erased customer.
+LAKE_FREE_TEXT: dict[str, tuple[str, tuple[str, ...]]] = {
+    "transactions": ("account_id", ("counterparty", "description")),
+    "digital_events": ("party_id", ("search_term", "page")),
+}
+
+
+def erased_relation(holder: str) -> str:
+    """Name of the DuckDB relation listing the ids (of ``holder``) whose free text is withheld."""
+    return f"erased_{holder}s"
+
 
 def _quote(path: Path) -> str:
     return "'" + path.as_posix().replace("'", "''") + "'"

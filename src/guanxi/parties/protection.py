@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from guanxi.parties.models import ContactPoint, IdentityDocument, Party
+from guanxi.parties.models import ContactPoint, Household, HouseholdMember, IdentityDocument, Party
 from guanxi.security.pii import SEARCHABLE_KINDS, DecryptionFailed, Vault, mask, mask_date
 
 BIRTH_DATE_COLUMN = "parties.birth_date"
@@ -118,6 +118,39 @@ def protect_details(
     return kept, len(rows) - len(kept)
 
 
+def household_stub_name(household_id: int) -> str:
+    """What a household is called once one of its members has been erased."""
+    return f"Household {household_id}"
+
+
+def _withhold_erased_free_text(session: Session, table: str, rows: list[dict[str, Any]], source_system: str) -> None:
+    """Free text that named an erased customer is not stored again (consent evidence, household names)."""
+    if table == "consents":
+        party_ids = {r["party_id"] for r in rows if r.get("party_id") is not None}
+        erased = set(session.scalars(select(Party.id).where(Party.id.in_(party_ids), Party.erased_at.is_not(None))))
+        for row in rows:
+            if row.get("party_id") in erased:
+                row["evidence"] = None
+    elif table == "households":
+        stubs = {
+            key: household_stub_name(hid)
+            for key, hid in session.execute(
+                select(Household.source_key, Household.id)
+                .join(HouseholdMember, HouseholdMember.household_id == Household.id)
+                .join(Party, Party.id == HouseholdMember.party_id)
+                .where(
+                    Household.source_system == source_system,
+                    Household.source_key.in_([r["source_key"] for r in rows]),
+                    Party.erased_at.is_not(None),
+                )
+                .distinct()
+            )
+        }
+        for row in rows:
+            if row["source_key"] in stubs:
+                row["name"] = stubs[row["source_key"]]
+
+
 def protect_rows(
     session: Session, vault: Vault, table: str, rows: list[dict[str, Any]], source_system: str
 ) -> tuple[list[dict[str, Any]], int]:
@@ -126,4 +159,5 @@ def protect_rows(
         return protect_parties(session, vault, rows, source_system)
     if table in PROTECTED:
         return protect_details(session, vault, table, rows, source_system)
+    _withhold_erased_free_text(session, table, rows, source_system)
     return rows, 0

@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from guanxi.accounts.models import Account, AccountRole, Card, Loan, StandingOrder
@@ -22,9 +22,9 @@ from guanxi.cases.models import Case
 from guanxi.clock import now
 from guanxi.db import Base
 from guanxi.lake import reader
-from guanxi.lake.redact import redact_rows
+from guanxi.lake.redact import LAKE_FREE_TEXT, redact_rows
 from guanxi.parties.models import ContactPoint, Household, HouseholdMember, IdentityDocument, PartyRelationship
-from guanxi.parties.protection import CONTACT_COLUMN, DOCUMENT_COLUMN
+from guanxi.parties.protection import CONTACT_COLUMN, DOCUMENT_COLUMN, household_stub_name
 from guanxi.parties.scope import get_visible_party_or_raise
 from guanxi.parties.service import decrypt_birth_date
 from guanxi.privacy.schemas import ErasureReport
@@ -34,11 +34,6 @@ from guanxi.security.permissions import Permission
 from guanxi.security.pii import ERASED, Vault
 
 EXPORT_FORMAT = "guanxi.customer-export/1"
-# Free text a customer wrote or that describes them, cleared from the lake on erasure.
-LAKE_FREE_TEXT = {
-    "transactions": ("account_id", ("counterparty", "description")),
-    "digital_events": ("party_id", ("search_term", "page")),
-}
 _NEVER_EXPORTED = {"data_key", "birth_date_enc", "value_enc", "value_index", "number_enc", "number_index"}
 
 
@@ -146,6 +141,18 @@ def export_party(*, session: Session, actor: Actor, vault: Vault, lake_root: Pat
     return export
 
 
+def _checkpoint_sqlite(session: Session) -> None:
+    """Fold SQLite's write-ahead log into the database file, so old page copies holding the
+    destroyed key leave the disk (PostgreSQL needs a VACUUM for the same; see docs/security.md)."""
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+        raw = bind.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+
+
 def erase_party(*, session: Session, actor: Actor, lake_root: Path, party_id: int, reason: str) -> ErasureReport:
     """Erase a customer's personal data for good (crypto-shredding); the erasure is audited.
 
@@ -192,13 +199,12 @@ def erase_party(*, session: Session, actor: Actor, lake_root: Path, party_id: in
         ).rowcount
         # The customer can no longer sign in to customer channels.
         session.execute(delete(CustomerCredential).where(CustomerCredential.party_id == party_id))
-        households = select(HouseholdMember.household_id).where(HouseholdMember.party_id == party_id)
-        session.execute(
-            update(Household)
-            .where(Household.id.in_(households))
-            .values(name="Household " + Household.id.cast(Household.name.type))
-            .execution_options(synchronize_session=False)
-        )
+        for household_id in session.scalars(
+            select(HouseholdMember.household_id).where(HouseholdMember.party_id == party_id)
+        ).all():
+            session.execute(
+                update(Household).where(Household.id == household_id).values(name=household_stub_name(household_id))
+            )
         account_ids = _account_ids(session, party_id)
         # Erasing again is harmless: it repeats the clean-up (finishing a lake step that failed).
         record(
@@ -209,6 +215,7 @@ def erase_party(*, session: Session, actor: Actor, lake_root: Path, party_id: in
             entity_id=party_id,
             data={"reason": reason, "contact_points": contacts, "identity_documents": documents},
         )
+    _checkpoint_sqlite(session)
     redacted = 0
     for table, (column, fields) in LAKE_FREE_TEXT.items():
         ids = account_ids if column == "account_id" else [party_id]

@@ -81,7 +81,8 @@ def lock_period(failures: int) -> dt.timedelta:
     """How long an account stays locked after ``failures`` failed sign-ins in a row (doubling)."""
     if failures < LOCK_AFTER:
         return dt.timedelta(0)
-    return min(dt.timedelta(minutes=1) * (2 ** (failures - LOCK_AFTER)), MAX_LOCK)
+    doublings = min(failures - LOCK_AFTER, 10)  # 2**10 minutes is past the cap already
+    return min(dt.timedelta(minutes=1) * (2**doublings), MAX_LOCK)
 
 
 def actor_for(session: Session, user: User, *, source: str | None = None, token_id: int | None = None) -> Actor:

@@ -154,7 +154,10 @@ def sign_in_submit(
 
 
 def sign_out(
-    request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form(max_length=100)]
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    csrf_token: Annotated[str | None, Form(max_length=100)] = None,
 ) -> Response:
     """End the session (the token is revoked, not just forgotten by the browser)."""
     check_csrf(request.app.state.settings.secret_key, request.cookies.get(SESSION_COOKIE, ""), csrf_token)
