@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -85,6 +85,28 @@ def lock_period(failures: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=1) * (2**doublings), MAX_LOCK)
 
 
+class Lockable(Protocol):
+    """A credential that counts failures and locks: a staff user or a customer's passcode."""
+
+    failed_sign_ins: int
+    locked_until: dt.datetime | None
+
+
+def count_failure(holder: Lockable, at: dt.datetime) -> None:
+    """One more failed sign-in; from the threshold on, lock for a period that doubles each time."""
+    holder.failed_sign_ins += 1
+    period = lock_period(holder.failed_sign_ins)
+    holder.locked_until = at + period if period else None
+
+
+def lock_refusal(holder: Lockable, at: dt.datetime, message: str) -> AccountLocked | None:
+    """The refusal to give while ``holder`` is locked, or None when it is not."""
+    if holder.locked_until is None or holder.locked_until <= at:
+        return None
+    retry = int((holder.locked_until - at).total_seconds()) + 1
+    return AccountLocked(message, details={"retry_after_seconds": retry})
+
+
 def actor_for(session: Session, user: User, *, source: str | None = None, token_id: int | None = None) -> Actor:
     """The actor a user acts as: their role and where they sit (branch, team)."""
     staff = session.get(Staff, user.staff_id) if user.staff_id is not None else None
@@ -108,17 +130,13 @@ def _check_credentials(
     if user is None or not user.active:
         hasher.hash(password)  # same work either way, so timing does not reveal which names exist
         return AuthenticationFailed("wrong user name or password")
-    if user.locked_until is not None and user.locked_until > at:
-        return AccountLocked(
-            "too many failed sign-ins: try again later",
-            details={"retry_after_seconds": int((user.locked_until - at).total_seconds()) + 1},
-        )
+    locked = lock_refusal(user, at, "too many failed sign-ins: try again later")
+    if locked is not None:
+        return locked
     try:
         hasher.verify(user.password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
-        user.failed_sign_ins += 1
-        period = lock_period(user.failed_sign_ins)
-        user.locked_until = at + period if period else None
+        count_failure(user, at)
         return AuthenticationFailed("wrong user name or password")
     if user.totp_secret_enc is not None:
         if not code:
@@ -126,9 +144,7 @@ def _check_credentials(
         secret = vault.open_with_kek(user.totp_secret_enc, TOTP_COLUMN)
         step = totp.verify(secret, code, at, last_step=user.totp_last_step)
         if step is None:
-            user.failed_sign_ins += 1
-            period = lock_period(user.failed_sign_ins)
-            user.locked_until = at + period if period else None
+            count_failure(user, at)
             return AuthenticationFailed("wrong or already used one-time code")
         user.totp_last_step = step
     user.failed_sign_ins = 0

@@ -82,16 +82,13 @@ def authenticate_customer(*, session: Session, party_id: int, passcode: str, cha
         if credential is None:
             auth.hasher.hash(passcode)  # the same work either way
             problem = auth.AuthenticationFailed("we could not verify you")
-        elif credential.locked_until is not None and credential.locked_until > at:
-            retry = int((credential.locked_until - at).total_seconds()) + 1
-            problem = auth.AccountLocked("too many attempts: try again later", details={"retry_after_seconds": retry})
+        elif (locked := auth.lock_refusal(credential, at, "too many attempts: try again later")) is not None:
+            problem = locked
         else:
             try:
                 auth.hasher.verify(credential.secret_hash, passcode)
             except (VerifyMismatchError, InvalidHashError):
-                credential.failed_sign_ins += 1
-                period = auth.lock_period(credential.failed_sign_ins)
-                credential.locked_until = at + period if period else None
+                auth.count_failure(credential, at)
                 problem = auth.AuthenticationFailed("we could not verify you")
             else:
                 credential.failed_sign_ins = 0
