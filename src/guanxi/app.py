@@ -27,7 +27,7 @@ from guanxi.security.api import router as security_router
 from guanxi.security.auth import authenticate_token
 from guanxi.security.pii import Vault
 from guanxi.team.api import router as team_router
-from guanxi.web.routes import install_web
+from guanxi.web.routes import error_page, install_web
 
 API_ROUTERS = (
     security_router,
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, bind: Bind | None = None, lake_
     app.state.authenticate_token = partial(authenticate_token, settings=settings)
     app.state.sign_in_limiter = RateLimiter(settings.sign_in_attempts_per_minute, 60.0)
     app.state.lake_root = lake_root or settings.resolved_lake_path
-    install_error_handlers(app)
+    install_error_handlers(app, page=error_page)
     install_hardening(app, max_bytes=settings.max_request_bytes, https_only=settings.cookie_secure)
     static = resources.files("guanxi.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

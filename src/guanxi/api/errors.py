@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
@@ -48,12 +50,19 @@ def _headers(exc: GuanxiError) -> dict[str, str] | None:
     return headers or None
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Render Guanxi errors and request validation errors in one shape."""
+def error_response(exc: GuanxiError) -> JSONResponse:
+    """A Guanxi error as the API's JSON body, with its status and headers."""
+    return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=_headers(exc))
+
+
+def install_error_handlers(app: FastAPI, page: Callable[[Request, GuanxiError], Response | None] | None = None) -> None:
+    """Render Guanxi errors and request validation errors in one shape; ``page`` may render an
+    error on a web page as a page instead."""
 
     @app.exception_handler(GuanxiError)
-    async def _guanxi_error(_request: Request, exc: GuanxiError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=_headers(exc))
+    async def _guanxi_error(request: Request, exc: GuanxiError) -> Response:
+        rendered = page(request, exc) if page is not None else None
+        return rendered if rendered is not None else error_response(exc)
 
     @app.exception_handler(HTTPException)
     async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:

@@ -1,0 +1,75 @@
+"""What the customer 360 reads from the lake for one customer, in one DuckDB connection:
+month-end balances, recent transactions, spending by merchant category and channel mix."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from guanxi.lake.duck import connect
+from guanxi.lake.layout import has_data, scan_sql
+
+
+@dataclass
+class LakeProfile:
+    """A customer's history from the lake, ready to chart."""
+
+    # (month "YYYY-MM", currency, summed month-end balance of the customer's accounts)
+    monthly_balances: list[tuple[str, str, Decimal]] = field(default_factory=list)
+    recent: list[dict[str, Any]] = field(default_factory=list)
+    spending: list[tuple[str, str, Decimal]] = field(default_factory=list)  # (category, currency, amount)
+    channels: list[tuple[str, int]] = field(default_factory=list)  # (channel, transactions)
+
+
+def customer_history(root: Path, account_ids: list[int], *, since: dt.date, recent: int = 10) -> LakeProfile:
+    """The customer's lake history since ``since`` (month-end balances, spending, channels)."""
+    profile = LakeProfile()
+    if not account_ids or not has_data(root, "transactions"):
+        return profile
+    con = connect()
+    try:
+        con.register("profile_accounts", pa.table({"id": pa.array(account_ids, pa.int64())}))
+        # The month partition prunes files first; the account filter then uses row-group statistics.
+        rows = (
+            f"(SELECT * FROM {scan_sql(root, 'transactions')} "
+            f"WHERE month >= '{since:%Y-%m}' AND account_id IN (SELECT id FROM profile_accounts))"
+        )
+        con.execute(f"CREATE TEMP TABLE mine AS SELECT * FROM {rows}")
+        profile.monthly_balances = [
+            (month, currency, Decimal(str(total)))
+            for month, currency, total in con.execute(
+                "SELECT month, currency, sum(last_balance) FROM ("
+                "  SELECT month, account_id, currency, arg_max(balance_after, booked_at) AS last_balance"
+                "  FROM mine WHERE balance_after IS NOT NULL GROUP BY month, account_id, currency"
+                ") GROUP BY month, currency ORDER BY month, currency"
+            ).fetchall()
+        ]
+        columns = (
+            "source_key, account_id, booked_at, amount, currency, direction, channel, txn_type, "
+            "merchant_category, counterparty, description"
+        )
+        result = con.execute(f"SELECT {columns} FROM mine ORDER BY booked_at DESC, source_key DESC LIMIT {int(recent)}")
+        names = [d[0] for d in result.description]
+        profile.recent = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+        profile.spending = [
+            (category, currency, Decimal(str(total)))
+            for category, currency, total in con.execute(
+                "SELECT merchant_category, currency, sum(amount) FROM mine "
+                "WHERE direction = 'debit' AND merchant_category IS NOT NULL "
+                "GROUP BY merchant_category, currency ORDER BY sum(amount) DESC"
+            ).fetchall()
+        ]
+        profile.channels = [
+            (channel, int(count))
+            for channel, count in con.execute(
+                "SELECT channel, count(*) FROM mine GROUP BY channel ORDER BY count(*) DESC, channel"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    return profile

@@ -1,0 +1,136 @@
+"""Customer pages: the search and the customer 360 (客戶畫像), thin over the domain services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import Form, Query, Request
+from fastapi.responses import Response
+
+from guanxi.accounts.service import list_party_accounts
+from guanxi.api.csrf import check_csrf
+from guanxi.api.deps import SESSION_COOKIE, RowId, SessionDep
+from guanxi.cases.service import list_party_cases
+from guanxi.clock import today
+from guanxi.lake.profile import customer_history
+from guanxi.parties.service import get_party_detail, list_parties, reveal_pii
+from guanxi.privacy.consent import consent_state
+from guanxi.security.permissions import Permission
+from guanxi.web.i18n import Translator
+from guanxi.web.render import render, translator
+from guanxi.web.session import PageActor
+
+PAGE_SIZE = 25
+
+
+def search_page(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    """Find customers by name (any script), customer number, phone, email or id number."""
+    items, total = list_parties(
+        session=session,
+        actor=actor,
+        vault=request.app.state.vault,
+        query=q,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render(request, "customers.html", actor, q=q or "", items=items, total=total, page=page, pages=pages)
+
+
+def _balance_chart(tr: Translator, monthly: list[tuple[str, str, Decimal]]) -> dict[str, Any]:
+    by_currency: dict[str, dict[str, float]] = defaultdict(dict)
+    for month, currency, total in monthly:
+        by_currency[currency][month] = float(total)
+    months = sorted({m for m, _, _ in monthly})
+    return {
+        "kind": "line",
+        "label": tr.t("customer.balance_chart"),
+        "categories": months,
+        "series": [
+            {"name": currency, "data": [values.get(m) for m in months]} for currency, values in by_currency.items()
+        ],
+    }
+
+
+def _pie(tr: Translator, label_key: str, kind: str, rows: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {
+        "kind": "pie",
+        "label": tr.t(label_key),
+        "data": [{"name": tr.code(kind, name), "value": float(value)} for name, value in rows],
+    }
+
+
+def customer_page(
+    request: Request, session: SessionDep, actor: PageActor, party_id: RowId, revealed: Any = None
+) -> Response:
+    """Everything about one customer on one page."""
+    tr = translator(request)
+    party = get_party_detail(session=session, actor=actor, party_id=party_id)
+    accounts = (
+        list_party_accounts(session=session, actor=actor, party_id=party_id)
+        if actor.can(Permission.ACCOUNT_READ)
+        else []
+    )
+    history = None
+    if actor.can(Permission.TRANSACTION_READ):
+        since = (today().replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+        history = customer_history(request.app.state.lake_root, [a.id for a in accounts], since=since)
+    consents = (
+        consent_state(session=session, actor=actor, party_id=party_id) if actor.can(Permission.CONSENT_READ) else None
+    )
+    cases = list_party_cases(session=session, actor=actor, party_id=party_id) if actor.can(Permission.CASE_READ) else []
+    charts = {}
+    if history is not None:
+        charts["balances"] = _balance_chart(tr, history.monthly_balances)
+        charts["spending"] = _pie(tr, "customer.spending", "category", [(c, a) for c, _, a in history.spending])
+        charts["channels"] = _pie(tr, "customer.channel_mix", "channel", history.channels)
+    timeline = sorted(
+        [("account_opened", dt.datetime.combine(a.opened_on, dt.time(), dt.UTC), a.account_number) for a in accounts]
+        + [("case_opened", c.opened_at, c.subject) for c in cases]
+        + [
+            (f"consent_{c.status}", c.recorded_at, tr.code("purpose", c.purpose))
+            for c in (consents.history if consents else [])
+        ],
+        key=lambda item: item[1],
+        reverse=True,
+    )[:20]
+    return render(
+        request,
+        "customer.html",
+        actor,
+        party=party,
+        accounts=accounts,
+        history=history,
+        charts=charts,
+        consents=consents,
+        cases=cases,
+        timeline=timeline,
+        revealed=revealed,
+        can_reveal=actor.can(Permission.CUSTOMER_PII_READ),
+    )
+
+
+def reveal_submit(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    party_id: RowId,
+    field: Annotated[str, Form(max_length=64)],
+    reason: Annotated[str, Form(min_length=3, max_length=200)],
+    csrf_token: Annotated[str | None, Form(max_length=100)] = None,
+) -> Response:
+    """Reveal one masked field (audited with the reason) and show the page with it in clear."""
+    check_csrf(request.app.state.settings.secret_key, request.cookies.get(SESSION_COOKIE, ""), csrf_token)
+    revealed = reveal_pii(
+        session=session, actor=actor, vault=request.app.state.vault, party_id=party_id, fields=[field], reason=reason
+    )
+    return customer_page(request, session, actor, party_id, revealed=revealed)

@@ -1,0 +1,88 @@
+"""The workspace in English, Traditional Chinese and Simplified Chinese.
+
+Every visible string of a page comes from a catalogue (``web/locales/<locale>.json``) through
+:meth:`Translator.t`; numbers, money, dates and times are formatted for the locale with Babel.
+Values that are data, not language (names, amounts, ids), are rendered inside elements marked
+``translate="no"``, which is also how the catalogue test tells them apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent
+
+LOCALES = ("en", "zh-Hant", "zh-Hans")
+DEFAULT_LOCALE = "en"
+LANGUAGE_NAMES = {"en": "English", "zh-Hant": "繁體中文", "zh-Hans": "简体中文"}
+_BABEL = {"en": "en", "zh-Hant": "zh_Hant", "zh-Hans": "zh_Hans"}
+
+
+@cache
+def catalogue(locale: str) -> dict[str, str]:
+    """The messages of ``locale``."""
+    text = resources.files("guanxi.web").joinpath("locales", f"{locale}.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def best_locale(cookie: str | None, accept_language: str | None, default: str) -> str:
+    """The locale a request asked for: the cookie, else the browser's languages, else the default."""
+    if cookie in LOCALES:
+        return cookie
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            simplified = any(x in tag for x in ("hans", "-cn", "-sg"))
+            return "zh-Hans" if simplified else "zh-Hant"
+        if tag.startswith("en"):
+            return "en"
+    return default if default in LOCALES else DEFAULT_LOCALE
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Messages and formats of one locale."""
+
+    locale: str
+
+    def t(self, key: str, **params: object) -> str:
+        """The message ``key`` in this locale (English if a catalogue lacks it; tests forbid that)."""
+        message = catalogue(self.locale).get(key) or catalogue(DEFAULT_LOCALE).get(key) or key
+        return message.format(**params) if params else message
+
+    @property
+    def babel(self) -> str:
+        """Babel's name of the locale."""
+        return _BABEL[self.locale]
+
+    def number(self, value: int | float | Decimal) -> str:
+        """A number with the locale's grouping."""
+        return format_decimal(value, locale=self.babel)
+
+    def money(self, value: Decimal | None, currency: str) -> str:
+        """An amount with its currency, as the locale writes it."""
+        return "" if value is None else format_currency(value, currency, locale=self.babel)
+
+    def percent(self, value: float) -> str:
+        """A share as a percentage."""
+        return format_percent(value, locale=self.babel)
+
+    def date(self, value: dt.date | None) -> str:
+        """A date in the locale's medium form."""
+        return "" if value is None else format_date(value, format="medium", locale=self.babel)
+
+    def datetime(self, value: dt.datetime | None) -> str:
+        """A timestamp in the locale's short form (UTC)."""
+        return "" if value is None else format_datetime(value, format="short", tzinfo=dt.UTC, locale=self.babel)
+
+    def code(self, kind: str, value: str | None) -> str:
+        """A code (status, channel, category…) in words, when the catalogue has it."""
+        if value is None:
+            return ""
+        return catalogue(self.locale).get(f"{kind}.{value}") or value.replace("_", " ")
