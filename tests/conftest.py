@@ -35,6 +35,11 @@ TEST_SECRETS = {
 }
 
 
+# Anything built outside a test's own fixtures (module-scoped servers, subprocesses) sees them too.
+for _name, _value in TEST_SECRETS.items():
+    os.environ.setdefault(_name, _value)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if REQUIRE_PG and not PG_URL:
         raise pytest.UsageError("GUANXI_REQUIRE_POSTGRES=1 but GUANXI_TEST_DATABASE_URL is not set")

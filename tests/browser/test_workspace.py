@@ -1,0 +1,113 @@
+"""The workspace in a real browser: each role signs in, finds a customer, opens the 360,
+switches language, reveals a masked field and finds the reveal in the audit log."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from guanxi.cli.serve_commands import DEMO_USERS
+
+# What each demo user's navigation offers (by the English labels).
+NAVIGATION = {
+    "admin": ["Home", "Customers", "Audit log", "API"],
+    "rm.chen": ["Home", "Customers", "API"],
+    "agent.wong": ["Home", "Customers", "API"],
+    "manager.li": ["Home", "Customers", "API"],
+    "analyst.smith": ["Home", "API"],
+    "compliance.zhang": ["Home", "Customers", "Audit log", "API"],
+    "auditor.ho": ["Home", "Customers", "Audit log", "API"],
+}
+
+
+@pytest.mark.parametrize("username", [u for u, _, _ in DEMO_USERS])
+def test_each_role_signs_in_and_sees_its_navigation(page, sign_in, username):
+    # when the user signs in through the form
+    sign_in(page, username)
+    # then the start page greets them and the navigation offers exactly what the role may use
+    assert page.locator("h1").inner_text() == f"Welcome, {username}"
+    links = page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts()
+    assert links == NAVIGATION[username]
+
+
+def test_the_rm_finds_a_customer_and_opens_the_360(page, sign_in, live_bank):
+    # given the RM signed in
+    sign_in(page, "rm.chen")
+    # when they search for a customer of their book from the header
+    page.get_by_label("Find a customer").first.fill(live_bank.rm_customer)
+    page.keyboard.press("Enter")
+    # then the customer is listed and opens
+    page.get_by_role("link", name=live_bank.rm_customer).first.click()
+    page.wait_for_url(f"**/customers/{live_bank.rm_customer_id}")
+    assert page.locator("h1").inner_text() == live_bank.rm_customer
+    # and personal data is masked, the charts are drawn
+    phone = page.locator("[data-field^='contact_point:']").first.inner_text()
+    assert "*" in phone
+    page.wait_for_selector(".chart[data-drawn='true'] svg")
+    assert page.locator(".chart[data-drawn='true']").count() == 3
+
+
+def test_an_rm_cannot_open_a_customer_outside_their_book(page, sign_in, live_bank):
+    sign_in(page, "rm.chen")
+    # when the RM opens a customer of another RM by its address
+    response = page.goto(f"/customers/{live_bank.outside_id}")
+    # then it does not exist for them
+    assert response is not None
+    assert response.status == 404
+    assert page.get_by_role("alert").inner_text() == "Not found, or not visible to you."
+
+
+def test_switching_language_translates_the_workspace(page, sign_in):
+    sign_in(page, "admin")
+    # when the user picks Traditional Chinese
+    page.get_by_role("link", name="繁體中文").click()
+    # then the page is in Traditional Chinese
+    assert page.locator("html").get_attribute("lang") == "zh-Hant"
+    assert page.get_by_role("navigation", name="主選單").get_by_role("link").all_inner_texts()[:2] == ["首頁", "客戶"]
+    # when they pick Simplified Chinese
+    page.get_by_role("link", name="简体中文").click()
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert page.get_by_role("navigation", name="主菜单").get_by_role("link").all_inner_texts()[:2] == ["首页", "客户"]
+    # and back to English
+    page.get_by_role("link", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_revealing_a_masked_field_is_audited(page, sign_in, live_bank):
+    # given a compliance officer on a customer's 360
+    sign_in(page, "compliance.zhang")
+    page.goto(f"/customers/{live_bank.rm_customer_id}")
+    masked = page.locator("[data-field^='contact_point:']").first
+    field = masked.get_attribute("data-field")
+    assert "*" in masked.inner_text()
+    # when they reveal it, giving a reason
+    page.get_by_label("Show in clear").select_option(field)
+    page.get_by_label("Reason (recorded in the audit log)").fill("customer asked to confirm the number")
+    page.get_by_role("button", name="Reveal").click()
+    # then the value is shown in clear
+    clear = page.locator(f"[data-field='{field}'] .revealed").inner_text()
+    assert "*" not in clear and re.search(r"\d{4}", clear)
+    # and the audit log has the reveal, with the reason and without the value
+    page.goto("/audit?action=customer.pii.reveal")
+    row = page.locator("table.grid tbody tr").first
+    text = row.inner_text()
+    assert "compliance.zhang" in text and f"party {live_bank.rm_customer_id}" in text
+    assert "customer asked to confirm the number" in text and field in text
+    assert clear not in text
+
+
+def test_the_agent_sees_only_customers_with_an_open_case_for_their_team(page, sign_in, live_bank):
+    sign_in(page, "agent.wong")
+    page.goto("/customers")
+    rows = page.locator("table.grid tbody tr")
+    assert rows.count() == 1
+    assert rows.first.locator("a").inner_text() == live_bank.rm_customer
+
+
+def test_the_theme_switches_to_dark_and_back(page, sign_in):
+    sign_in(page, "admin")
+    page.get_by_role("link", name="Dark theme").click()
+    assert page.locator("html").get_attribute("data-theme") == "dark"
+    page.get_by_role("link", name="Light theme").click()
+    assert page.locator("html").get_attribute("data-theme") == "light"
