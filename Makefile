@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo serve test lint format bench clean
+.PHONY: install demo serve test lint format bench screenshots browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,19 +21,28 @@ serve: install  ## serve what ./var holds
 	$(BIN)/guanxi serve
 
 lint: install  ## ruff and the import-layer contracts
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/lint-imports
 
 test: lint  ## the whole suite (PostgreSQL too when GUANXI_TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest
 
 format: install
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff check --fix src tests bench scripts
 
-bench: install  ## benchmarks: generation and ingest against plain DuckDB
+bench: install  ## benchmarks: generation and ingest against plain DuckDB; the customer 360 against its queries
 	$(BIN)/python bench/generate_ingest.py
+	$(BIN)/guanxi demo --no-serve
+	$(BIN)/python bench/pages.py
+
+browser:  ## Debian's Chromium for the browser tests and screenshots (needs root)
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+screenshots: install browser  ## docs/screenshots/*.png of the demo bank in each language
+	$(BIN)/guanxi demo --no-serve
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

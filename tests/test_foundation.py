@@ -182,3 +182,19 @@ def test_migrations_created_every_table(session: Session):
     assert tables <= found
     assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
     assert session.scalar(select(Party.id).limit(1)) is None
+
+
+def test_production_refuses_short_secrets():
+    with pytest.raises(ValidationError) as excinfo:
+        Settings(
+            environment="production", secret_key="s" * 31, pii_key="p" * 32, pii_index_key="i" * 32, audit_key="a" * 32
+        )
+    assert "GUANXI_SECRET_KEY must be at least 32 characters in production" in str(excinfo.value)
+
+
+def test_the_same_secret_may_not_serve_two_purposes():
+    with pytest.raises(ValidationError) as excinfo:
+        Settings(
+            environment="production", secret_key="x" * 32, pii_key="x" * 32, pii_index_key="i" * 32, audit_key="a" * 32
+        )
+    assert "must differ" in str(excinfo.value)

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me"
 SECRET_SETTINGS = ("secret_key", "pii_key", "pii_index_key", "audit_key")
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -54,6 +55,15 @@ class Settings(BaseSettings):
             if weak:
                 names = ", ".join(f"GUANXI_{n.upper()}" for n in weak)
                 raise ValueError(f"{names} must be set to a secret value outside development")
+            short = [name for name in SECRET_SETTINGS if len(getattr(self, name)) < MIN_SECRET_LENGTH]
+            if short and self.environment == "production":
+                names = ", ".join(f"GUANXI_{n.upper()}" for n in short)
+                raise ValueError(f"{names} must be at least {MIN_SECRET_LENGTH} characters in production")
+            values = [getattr(self, name) for name in SECRET_SETTINGS]
+            if len(set(values)) < len(values):
+                raise ValueError(
+                    "each of " + ", ".join(f"GUANXI_{n.upper()}" for n in SECRET_SETTINGS) + " must differ"
+                )
         return self
 
     @property

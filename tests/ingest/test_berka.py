@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from decimal import Decimal
 
@@ -124,4 +125,21 @@ def test_berka_transactions_load_when_present(tmp_path, ingest, lake_root):
     assert [p.parent.name for p in table_files(lake_root, "transactions")] == [
         "month=1995-03",
         "month=1995-04",
+    ]
+
+
+def test_an_impossible_birth_number_rejects_its_row_without_showing_it(tmp_path, ingest):
+    # given a client born on 30 February (birth number 790230)
+    extract = write_berka(tmp_path / "berka")
+    with (extract / "client.asc").open("ab") as handle:
+        handle.write(b'4;"790230";1\r\n')
+    # when the files are loaded
+    report = ingest(extract, fmt="berka")
+    # then that client alone is rejected, as not a date, and the number is not echoed
+    assert report.entity("parties").rejected == 1
+    assert report.entity("parties").new == 3
+    with open(report.quarantine_path, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["entity"], r["key"], r["field"], r["reason"], r["value"]) for r in rows if r["entity"] == "parties"] == [
+        ("parties", "4", "birth_date", "not a date (expected YYYY-MM-DD)", "[personal data withheld]")
     ]

@@ -12,7 +12,7 @@ class AccountHolderRead(BaseModel):
     """A party's role on an account."""
 
     party_id: int
-    full_name: str
+    full_name: str | None  # None when the holder is outside the user's scope
     role: str
 
 

@@ -12,7 +12,7 @@ from guanxi.accounts.schemas import AccountHolderRead, AccountRead, TransactionP
 from guanxi.errors import NotFound
 from guanxi.lake import reader
 from guanxi.parties.models import Party
-from guanxi.parties.scope import get_visible_party_or_raise, visible_parties
+from guanxi.parties.scope import get_visible_party_or_raise, visible_parties, visible_party_ids
 from guanxi.products.models import Product
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Permission
@@ -31,13 +31,14 @@ def get_account_or_raise(*, session: Session, actor: Actor, account_id: int) -> 
     return account
 
 
-def _read(session: Session, account: Account, product: Product) -> AccountRead:
+def _read(session: Session, actor: Actor, account: Account, product: Product) -> AccountRead:
     holders = session.execute(
         select(AccountRole.party_id, Party.full_name, AccountRole.role)
         .join(Party, Party.id == AccountRole.party_id)
         .where(AccountRole.account_id == account.id)
         .order_by(AccountRole.role, AccountRole.party_id)
     ).all()
+    visible = visible_party_ids(session, actor, [p for p, _, _ in holders])
     return AccountRead(
         id=account.id,
         account_number=account.account_number,
@@ -52,7 +53,8 @@ def _read(session: Session, account: Account, product: Product) -> AccountRead:
         balance=account.balance,
         balance_as_of=account.balance_as_of,
         credit_limit=account.credit_limit,
-        holders=[AccountHolderRead(party_id=p, full_name=n, role=r) for p, n, r in holders],
+        # A co-holder's name is shown only to those who may see that customer.
+        holders=[AccountHolderRead(party_id=p, full_name=n if p in visible else None, role=r) for p, n, r in holders],
     )
 
 
@@ -62,7 +64,7 @@ def get_account_detail(*, session: Session, actor: Actor, account_id: int) -> Ac
     account = get_account_or_raise(session=session, actor=actor, account_id=account_id)
     product = session.get(Product, account.product_id)
     assert product is not None  # enforced by the foreign key
-    return _read(session, account, product)
+    return _read(session, actor, account, product)
 
 
 def list_party_accounts(*, session: Session, actor: Actor, party_id: int) -> list[AccountRead]:
@@ -77,7 +79,7 @@ def list_party_accounts(*, session: Session, actor: Actor, party_id: int) -> lis
         .order_by(Account.opened_on, Account.id)
         .distinct()
     ).all()
-    return [_read(session, account, product) for account, product in rows]
+    return [_read(session, actor, account, product) for account, product in rows]
 
 
 def list_account_transactions(

@@ -77,7 +77,8 @@ class HardeningMiddleware:
                         headers.append((name.encode(), value.encode()))
                 if self.https_only:
                     headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
-                if scope["path"].startswith("/api/") and b"cache-control" not in present:
+                # Nothing but the static assets may be kept by a browser or proxy: pages hold customer data.
+                if not scope["path"].startswith("/static/") and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers

@@ -29,7 +29,9 @@ def search_events(
         stmt = stmt.where(AuditEvent.actor == actor_name)
     if action:
         stmt = stmt.where(
-            AuditEvent.action.startswith(action[:-1]) if action.endswith("*") else AuditEvent.action == action
+            AuditEvent.action.startswith(action[:-1], autoescape=True)
+            if action.endswith("*")
+            else AuditEvent.action == action
         )
     if entity:
         stmt = stmt.where(AuditEvent.entity == entity)

@@ -141,6 +141,13 @@ def _drop_pending(session: Session, previous_transaction: Any) -> None:
         session.info.pop(_PENDING, None)
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _drop_unwritten(session: Session, transaction: Any) -> None:
+    """A transaction that ended without committing (closed, or rolled back) takes its entries along."""
+    if transaction.parent is None and _PENDING in session.info:
+        _drop_pending(session, transaction)
+
+
 def get_head(session: Session) -> AuditChainHead:
     """The chain's head row."""
     return session.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)).scalar_one()

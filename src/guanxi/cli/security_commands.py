@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -190,7 +191,10 @@ def export_command(
             )
 
     data = run_reporting_errors(_export)
-    out.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    # Personal data in clear: readable by the operator only.
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     console.print(f"customer {party_id} exported to {out}")
 
 
@@ -216,3 +220,5 @@ def erase_command(
         f"customer {party_id} erased: {report.contact_points} contact points, {report.identity_documents} documents, "
         f"{report.lake_rows_redacted} lake rows cleared of free text"
     )
+    if report.storage_cleared is False:
+        err_console.print("[yellow]warning[/]: readers kept the database log busy; run the erasure again to finish")

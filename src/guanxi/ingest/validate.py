@@ -17,7 +17,7 @@ import duckdb
 from guanxi.ingest.entities import EntitySpec, FieldSpec
 from guanxi.ingest.errors import MappingError
 from guanxi.ingest.mapping import EntityMapping, FieldMapping
-from guanxi.ingest.readers import SourceFile, explain_read_error, first_line, scan_sql, sql_ident, sql_string
+from guanxi.ingest.readers import SourceFile, explain_read_error, scan_sql, sql_ident, sql_string
 from guanxi.lake.duck import first_row
 from guanxi.money import _MINOR_UNITS, STORAGE_PRECISION, STORAGE_SCALE
 
@@ -432,7 +432,8 @@ def stage_file(
             raise problem from exc
         # The file reads fine, so an expression of the mapping failed on some value.
         raise MappingError(
-            f"{source.name}: an expression of the {spec.name} mapping failed on a value ({first_line(exc)}); "
+            # The engine's message quotes the value, which may be personal data: name only its kind.
+            f"{source.name}: an expression of the {spec.name} mapping failed on a value ({type(exc).__name__}); "
             "use TRY_CAST in mapping expressions so a bad value is rejected with its row instead of stopping the load",
             details={"file": str(source.path), "entity": spec.name},
         ) from exc

@@ -59,7 +59,7 @@ class ContactPoint(SourceKeyed, Base):
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     value_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    value_masked: Mapped[str] = mapped_column(String(100))
+    value_masked: Mapped[str] = mapped_column(String(500))
     value_index: Mapped[str | None] = mapped_column(String(32), index=True)
     label: Mapped[str | None] = mapped_column(String(30))
     city: Mapped[str | None] = mapped_column(String(100))

@@ -62,7 +62,7 @@ class RelationshipRead(BaseModel):
     kind: str
     direction: str  # "from" this party or "to" it
     other_party_id: int
-    other_party_name: str
+    other_party_name: str | None  # None when the other party is outside the user's scope
 
 
 class PartyRead(_Read):

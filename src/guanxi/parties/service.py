@@ -21,7 +21,7 @@ from guanxi.parties.schemas import (
     RevealedContact,
     RevealedDocument,
 )
-from guanxi.parties.scope import get_visible_party_or_raise, visible_parties
+from guanxi.parties.scope import get_visible_party_or_raise, visible_parties, visible_party_ids
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Permission
 from guanxi.security.pii import SEARCHABLE_KINDS, Vault
@@ -118,9 +118,13 @@ def get_party_detail(*, session: Session, actor: Actor, party_id: int) -> PartyR
         .join(other, other.id == PartyRelationship.from_party_id)
         .where(PartyRelationship.to_party_id == party_id)
     ).all()
+    # Another party's name is shown only to those who may see that party.
+    visible = visible_party_ids(session, actor, [i for _, i, _ in (*outgoing, *incoming)])
     detail.relationships = [
-        RelationshipRead(kind=k, direction="from", other_party_id=i, other_party_name=n) for k, i, n in outgoing
-    ] + [RelationshipRead(kind=k, direction="to", other_party_id=i, other_party_name=n) for k, i, n in incoming]
+        RelationshipRead(kind=k, direction=direction, other_party_id=i, other_party_name=n if i in visible else None)
+        for direction, rows in (("from", outgoing), ("to", incoming))
+        for k, i, n in rows
+    ]
     return detail
 
 

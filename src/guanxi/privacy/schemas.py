@@ -54,3 +54,6 @@ class ErasureReport(BaseModel):
     consents_cleared: int
     cases_cleared: int
     lake_rows_redacted: int
+    # SQLite: whether old copies of the destroyed key left the write-ahead log (False: erase again
+    # when readers are gone); None on PostgreSQL, where VACUUM reclaims old row versions.
+    storage_cleared: bool | None = None

@@ -9,6 +9,7 @@ so the bank's statistics still add up.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,10 @@ def export_party(*, session: Session, actor: Actor, vault: Vault, lake_root: Pat
             ],
             "accounts": rows_of(Account, Account.id.in_(account_ids)),
             "account_roles": rows_of(AccountRole, AccountRole.party_id == party_id),
-            "cards": rows_of(Card, Card.account_id.in_(account_ids)),
+            # A co-holder's card is theirs, not this customer's.
+            "cards": rows_of(
+                Card, Card.account_id.in_(account_ids), (Card.party_id == party_id) | Card.party_id.is_(None)
+            ),
             "loans": rows_of(Loan, Loan.account_id.in_(account_ids)),
             "standing_orders": rows_of(StandingOrder, StandingOrder.account_id.in_(account_ids)),
             "consents": rows_of(ConsentRecord, ConsentRecord.party_id == party_id),
@@ -141,16 +145,25 @@ def export_party(*, session: Session, actor: Actor, vault: Vault, lake_root: Pat
     return export
 
 
-def _checkpoint_sqlite(session: Session) -> None:
+def _checkpoint_sqlite(session: Session, patience: float = 10.0) -> bool | None:
     """Fold SQLite's write-ahead log into the database file, so old page copies holding the
-    destroyed key leave the disk (PostgreSQL needs a VACUUM for the same; see docs/security.md)."""
+    destroyed key leave the disk. True when done; False if readers kept it busy (erase again);
+    None where it does not apply (PostgreSQL needs a VACUUM instead; see docs/security.md)."""
     bind = session.get_bind()
-    if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
-        raw = bind.raw_connection()
-        try:
-            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            raw.close()
+    if not (isinstance(bind, Engine) and bind.dialect.name == "sqlite"):
+        return None
+    deadline = time.monotonic() + patience
+    raw = bind.raw_connection()
+    try:
+        while True:
+            busy, log_frames, checkpointed = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy and log_frames in (0, -1, checkpointed):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)  # a reader holds an old snapshot; it ends soon
+    finally:
+        raw.close()
 
 
 def erase_party(*, session: Session, actor: Actor, lake_root: Path, party_id: int, reason: str) -> ErasureReport:
@@ -215,7 +228,7 @@ def erase_party(*, session: Session, actor: Actor, lake_root: Path, party_id: in
             entity_id=party_id,
             data={"reason": reason, "contact_points": contacts, "identity_documents": documents},
         )
-    _checkpoint_sqlite(session)
+    storage_cleared = _checkpoint_sqlite(session)
     redacted = 0
     for table, (column, fields) in LAKE_FREE_TEXT.items():
         ids = account_ids if column == "account_id" else [party_id]
@@ -228,4 +241,5 @@ def erase_party(*, session: Session, actor: Actor, lake_root: Path, party_id: in
         consents_cleared=consents or 0,
         cases_cleared=cases or 0,
         lake_rows_redacted=redacted,
+        storage_cleared=storage_cleared,
     )

@@ -132,6 +132,7 @@ def _check_credentials(
         return AuthenticationFailed("wrong user name or password")
     locked = lock_refusal(user, at, "too many failed sign-ins: try again later")
     if locked is not None:
+        hasher.hash(password)  # the same work as a real check, so timing tells nothing
         return locked
     try:
         hasher.verify(user.password_hash, password)

@@ -133,7 +133,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("contact_points", schema=None) as batch_op:
         batch_op.add_column(sa.Column("value_enc", sa.LargeBinary(), nullable=True))
-        batch_op.add_column(sa.Column("value_masked", sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column("value_masked", sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column("value_index", sa.String(length=32), nullable=True))
         batch_op.create_index(batch_op.f("ix_contact_points_value_index"), ["value_index"], unique=False)
 
@@ -152,7 +152,7 @@ def upgrade() -> None:
 
     _encrypt_existing_personal_data()
     with op.batch_alter_table("contact_points", schema=None) as batch_op:
-        batch_op.alter_column("value_masked", existing_type=sa.String(length=100), nullable=False)
+        batch_op.alter_column("value_masked", existing_type=sa.String(length=500), nullable=False)
         batch_op.drop_column("value")
     with op.batch_alter_table("identity_documents", schema=None) as batch_op:
         batch_op.alter_column("number_masked", existing_type=sa.String(length=64), nullable=False)
@@ -178,7 +178,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("UPDATE users SET role = 'analyst' WHERE role = 'marketing_analyst'")
-    op.execute("UPDATE users SET role = 'compliance_officer' WHERE role = 'auditor'")
+    # 0001 has no read-only auditor: such users become operators who cannot sign in until re-enabled.
+    op.execute("UPDATE users SET role = 'operator', active = false WHERE role = 'auditor'")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("totp_last_step")
         batch_op.drop_column("totp_secret_enc")
