@@ -37,8 +37,8 @@ bench: install  ## benchmarks: generation and ingest against plain DuckDB; the c
 	$(BIN)/guanxi demo --no-serve
 	$(BIN)/python bench/pages.py
 
-browser:  ## Debian's Chromium for the browser tests and screenshots (needs root)
-	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+browser:  ## Debian's Chromium (and CJK fonts) for the browser tests and screenshots (needs root)
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
 
 screenshots: install browser  ## docs/screenshots/*.png of the demo bank in each language
 	$(BIN)/guanxi demo --no-serve

@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import time
+import warnings
 
-from fastapi.testclient import TestClient
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+
+from fastapi.testclient import TestClient  # noqa: E402 - after the warning filter
 from sqlalchemy import select
 
 from guanxi.accounts.models import AccountRole

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from guanxi.accounts.models import Account, AccountRole
@@ -23,7 +23,8 @@ class BookOverview:
     customers: int = 0
     by_status: list[tuple[str, int]] = field(default_factory=list)
     holders_by_family: list[tuple[str, int]] = field(default_factory=list)
-    balances: list[tuple[str, Decimal]] = field(default_factory=list)  # (currency, total)
+    # (currency, held by the customers: deposits and investments, owed by them: loans and cards)
+    balances: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
     largest: list[tuple[int, str, str, Decimal]] = field(default_factory=list)  # (id, name, currency, balance)
 
 
@@ -60,12 +61,12 @@ def book_overview(*, session: Session, actor: Actor, largest: int = 10) -> BookO
         )
     ]
     accounts = select(held.c.account_id, held.c.currency, held.c.balance).distinct().subquery()
+    held_sum = func.sum(case((accounts.c.balance > 0, accounts.c.balance), else_=0))
+    owed_sum = func.sum(case((accounts.c.balance < 0, -accounts.c.balance), else_=0))
     overview.balances = [
-        (currency, total or Decimal(0))
-        for currency, total in session.execute(
-            select(accounts.c.currency, func.sum(accounts.c.balance))
-            .group_by(accounts.c.currency)
-            .order_by(accounts.c.currency)
+        (currency, Decimal(held or 0), Decimal(owed or 0))
+        for currency, held, owed in session.execute(
+            select(accounts.c.currency, held_sum, owed_sum).group_by(accounts.c.currency).order_by(accounts.c.currency)
         )
     ]
     total = func.sum(held.c.balance)

@@ -26,6 +26,23 @@ class LakeProfile:
     channels: list[tuple[str, int]] = field(default_factory=list)  # (channel, transactions)
 
 
+def month_end_totals(per_account: list[tuple[int, str, str, Any]]) -> list[tuple[str, str, Decimal]]:
+    """Sum accounts' month-end balances per month and currency; a month without a transaction
+    keeps the account's previous balance (carried forward), so quiet months do not dip."""
+    months = sorted({month for _, _, month, _ in per_account})
+    last: dict[tuple[int, str], dict[str, Decimal]] = {}
+    for account_id, currency, month, balance in per_account:
+        last.setdefault((account_id, currency), {})[month] = Decimal(str(balance))
+    totals: dict[tuple[str, str], Decimal] = {}
+    for (_, currency), by_month in last.items():
+        carried: Decimal | None = None
+        for month in months:
+            carried = by_month.get(month, carried)
+            if carried is not None:
+                totals[(month, currency)] = totals.get((month, currency), Decimal(0)) + carried
+    return [(month, currency, total) for (month, currency), total in sorted(totals.items())]
+
+
 def customer_history(root: Path, account_ids: list[int], *, since: dt.date, recent: int = 10) -> LakeProfile:
     """The customer's lake history since ``since`` (month-end balances, spending, channels)."""
     profile = LakeProfile()
@@ -40,15 +57,11 @@ def customer_history(root: Path, account_ids: list[int], *, since: dt.date, rece
             f"WHERE month >= '{since:%Y-%m}' AND account_id IN (SELECT id FROM profile_accounts))"
         )
         con.execute(f"CREATE TEMP TABLE mine AS SELECT * FROM {rows}")
-        profile.monthly_balances = [
-            (month, currency, Decimal(str(total)))
-            for month, currency, total in con.execute(
-                "SELECT month, currency, sum(last_balance) FROM ("
-                "  SELECT month, account_id, currency, arg_max(balance_after, booked_at) AS last_balance"
-                "  FROM mine WHERE balance_after IS NOT NULL GROUP BY month, account_id, currency"
-                ") GROUP BY month, currency ORDER BY month, currency"
-            ).fetchall()
-        ]
+        per_account = con.execute(
+            "SELECT account_id, currency, month, arg_max(balance_after, booked_at) FROM mine "
+            "WHERE balance_after IS NOT NULL GROUP BY account_id, currency, month ORDER BY account_id, month"
+        ).fetchall()
+        profile.monthly_balances = month_end_totals(per_account)
         columns = (
             "source_key, account_id, booked_at, amount, currency, direction, channel, txn_type, "
             "merchant_category, counterparty, description"

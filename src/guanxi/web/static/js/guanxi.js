@@ -12,8 +12,12 @@
       return base;
     }
     base.tooltip = { trigger: "axis" };
-    base.grid = { left: 70, right: 20, top: 30, bottom: 40 };
-    base.xAxis = { type: "category", data: spec.categories, axisLabel: { color: text } };
+    base.grid = { left: 80, right: 20, top: 30, bottom: spec.kind === "bar" ? 80 : 40 };
+    base.xAxis = {
+      type: "category",
+      data: spec.categories,
+      axisLabel: { color: text, interval: 0, rotate: spec.kind === "bar" ? 30 : 0 },
+    };
     base.yAxis = { type: "value", axisLabel: { color: text } };
     base.legend = { top: 0, textStyle: { color: text } };
     base.series = (spec.series || []).map(function (s) {
