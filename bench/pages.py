@@ -13,9 +13,6 @@ import statistics
 import time
 import warnings
 
-warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
-
-from fastapi.testclient import TestClient  # noqa: E402 - after the warning filter
 from sqlalchemy import select
 
 from guanxi.accounts.models import AccountRole
@@ -36,6 +33,8 @@ CUSTOMERS = 50
 
 def main() -> None:
     """Run the benchmark and print the table."""
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+    from fastapi.testclient import TestClient  # imported here, after the warning filter
     settings = get_settings()
     app = create_app(settings)
     factory = app.state.session_factory
