@@ -35,6 +35,7 @@ def main() -> None:
     """Run the benchmark and print the table."""
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
     from fastapi.testclient import TestClient  # imported here, after the warning filter
+
     settings = get_settings()
     app = create_app(settings)
     factory = app.state.session_factory
