@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int | None = None
     ingest_batch_size: int = 20_000
+    fx_rates: dict[str, float] = Field(
+        default_factory=lambda: {"CNY": 1.0, "USD": 7.2, "EUR": 7.8, "GBP": 9.1, "HKD": 0.92, "CZK": 0.31},
+        description="value of one unit of each currency in the base currency (analytics)",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -8,6 +8,7 @@ from guanxi.ingest import models as ingest_models
 from guanxi.parties import models as parties_models
 from guanxi.products import models as products_models
 from guanxi.security import models as security_models
+from guanxi.segments import models as segments_models
 from guanxi.team import models as team_models
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "parties_models",
     "products_models",
     "security_models",
+    "segments_models",
     "team_models",
 ]

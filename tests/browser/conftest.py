@@ -20,8 +20,7 @@ from sqlalchemy import select
 
 from guanxi.app import create_app
 from guanxi.cases.models import Case
-from guanxi.cli.demo_setup import demo_staff_keys, ensure_demo_teams
-from guanxi.cli.serve_commands import DEMO_PASSWORD, DEMO_USERS
+from guanxi.cli.serve_commands import DEMO_PASSWORD, ensure_demo_users
 from guanxi.config import Settings
 from guanxi.db import make_engine, unit_of_work
 from guanxi.ingest.mapping import builtin_mapping
@@ -33,7 +32,6 @@ from guanxi.parties.scope import visible_parties
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Role
 from guanxi.security.pii import Vault
-from guanxi.security.service import SYSTEM, create_user
 from guanxi.team.models import Staff
 
 REQUIRED = os.environ.get("GUANXI_TEST_BROWSER") == "1"
@@ -78,19 +76,7 @@ def _build(var: Path, settings: Settings) -> LiveBank:
         quarantine_dir=var / "quarantine",
         vault=Vault.from_settings(settings),
     )
-    with unit_of_work(engine) as session:
-        ensure_demo_teams(session=session, actor=SYSTEM)
-        staff = demo_staff_keys(session=session)
-        for username, name, role in DEMO_USERS:
-            create_user(
-                session=session,
-                actor=SYSTEM,
-                username=username,
-                display_name=name,
-                role=role,
-                password=DEMO_PASSWORD,
-                staff_key=staff.get(role),
-            )
+    staff = ensure_demo_users(engine)
     with unit_of_work(engine) as session:
         rm_id = session.scalar(select(Staff.id).where(Staff.source_key == staff[Role.RELATIONSHIP_MANAGER]))
         customer = session.scalars(

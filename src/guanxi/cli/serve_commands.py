@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy import Engine
 
 from guanxi.cli.common import ExitCode, console, progress_bars, run_reporting_errors
 from guanxi.cli.demo_setup import demo_staff_keys, ensure_demo_teams
@@ -45,9 +46,10 @@ def serve(
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 
-def ensure_demo_users() -> None:
-    """Create the demo teams and users that do not exist yet, linked to staff of the demo bank."""
-    engine = make_engine(get_settings().resolved_database_url)
+def ensure_demo_users(engine: Engine | None = None) -> dict[Role, str]:
+    """Create the demo teams and users that do not exist yet, linked to staff of the demo bank;
+    return the staff key each staff-bound role stands for."""
+    engine = engine or make_engine(get_settings().resolved_database_url)
     with unit_of_work(engine) as session:
         ensure_demo_teams(session=session, actor=SYSTEM)
     with unit_of_work(engine) as session:
@@ -66,6 +68,7 @@ def ensure_demo_users() -> None:
                 )
         except Conflict:
             continue
+    return staff
 
 
 def demo(

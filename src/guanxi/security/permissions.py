@@ -41,6 +41,7 @@ class Permission(StrEnum):
     CAMPAIGN_READ = "campaign.read"
     CAMPAIGN_LAUNCH = "campaign.launch"
     SEGMENT_READ = "segment.read"
+    SEGMENT_WRITE = "segment.write"
     MODEL_READ = "model.read"
     MODEL_PROMOTE = "model.promote"
     INGEST_READ = "ingest.read"
@@ -73,7 +74,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.SERVICE_AGENT: frozenset(_CUSTOMER_VIEW | {P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE}),
     Role.MARKETING_ANALYST: frozenset(
-        {P.PRODUCT_READ, P.BRANCH_READ, P.SEGMENT_READ, P.CAMPAIGN_READ, P.CAMPAIGN_LAUNCH, P.MODEL_READ}
+        {P.PRODUCT_READ, P.BRANCH_READ, P.SEGMENT_READ, P.SEGMENT_WRITE, P.CAMPAIGN_READ, P.CAMPAIGN_LAUNCH}
+        | {P.MODEL_READ}
     ),
     Role.COMPLIANCE_OFFICER: frozenset(
         _CUSTOMER_VIEW
@@ -82,7 +84,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     # Auditors read everything an examiner needs and change nothing; personal data stays masked.
     Role.AUDITOR: frozenset(_CUSTOMER_VIEW | {P.AUDIT_READ, P.INGEST_READ, P.CASE_READ, P.MODEL_READ, P.SEGMENT_READ}),
-    Role.OPERATOR: frozenset({P.INGEST_READ, P.BRANCH_READ, P.PRODUCT_READ, P.USER_MANAGE}),
+    Role.OPERATOR: frozenset({P.INGEST_READ, P.BRANCH_READ, P.PRODUCT_READ, P.USER_MANAGE, P.SEGMENT_WRITE}),
 }
 
 ROLE_SCOPE: dict[Role, Scope] = {

@@ -19,6 +19,7 @@ from guanxi.lake.profile import customer_history
 from guanxi.parties.service import get_party_detail, list_parties, reveal_pii
 from guanxi.privacy.consent import consent_state
 from guanxi.security.permissions import Permission
+from guanxi.segments.service import customer_segments
 from guanxi.web.i18n import Translator
 from guanxi.web.render import render, translator
 from guanxi.web.session import PageActor
@@ -87,6 +88,7 @@ def customer_page(
     consents = (
         consent_state(session=session, actor=actor, party_id=party_id) if actor.can(Permission.CONSENT_READ) else None
     )
+    segments = customer_segments(session=session, actor=actor, party_id=party_id)
     cases = list_party_cases(session=session, actor=actor, party_id=party_id) if actor.can(Permission.CASE_READ) else []
     charts = {}
     if history is not None:
@@ -113,6 +115,8 @@ def customer_page(
         charts=charts,
         consents=consents,
         cases=cases,
+        segments=segments,
+        currency=request.app.state.settings.default_currency,
         timeline=timeline,
         revealed=revealed,
         can_reveal=actor.can(Permission.CUSTOMER_PII_READ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -17,11 +18,13 @@ from importlib import resources
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
+from markupsafe import Markup, escape
 
 LOCALES = ("en", "zh-Hant", "zh-Hans")
 DEFAULT_LOCALE = "en"
 LANGUAGE_NAMES = {"en": "English", "zh-Hant": "繁體中文", "zh-Hans": "简体中文"}
 _BABEL = {"en": "en", "zh-Hant": "zh_Hant", "zh-Hans": "zh_Hans"}
+_PLACEHOLDER = re.compile(r"(\{[a-z_0-9]+\})")
 
 
 @cache
@@ -43,6 +46,13 @@ def best_locale(cookie: str | None, accept_language: str | None, default: str) -
         if tag.startswith("en"):
             return "en"
     return default if default in LOCALES else DEFAULT_LOCALE
+
+
+class _Missing(dict[str, str]):
+    """Leaves a placeholder the detail lacks visible instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "—"
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,29 @@ class Translator:
     def datetime(self, value: dt.datetime | None) -> str:
         """A timestamp in the locale's short form (UTC)."""
         return "" if value is None else format_datetime(value, format="short", tzinfo=dt.UTC, locale=self.babel)
+
+    def reason(self, code: str, detail: dict[str, object] | None, currency: str) -> Markup:
+        """Why a customer is in a segment, in words, with the figures formatted for the locale (the
+        figures are data, marked ``translate="no"``)."""
+        values: dict[str, str] = {}
+        for key, value in (detail or {}).items():
+            if value is None:
+                values[key] = "—"
+            elif key in ("aum", "threshold"):
+                values[key] = self.money(Decimal(str(value)), currency)
+            elif key in ("digital_share", "branch_share", "balance_trend_6m"):
+                values[key] = self.percent(abs(float(str(value))))
+            else:
+                values[key] = self.number(float(str(value)))
+        message = self.t(f"reason.{code}")
+        parts = []
+        for piece in _PLACEHOLDER.split(message):
+            if piece.startswith("{") and piece.endswith("}"):
+                value = _Missing(values)[piece[1:-1]]
+                parts.append(Markup('<span translate="no">{}</span>').format(value))
+            else:
+                parts.append(escape(piece))
+        return Markup("").join(parts)
 
     def code(self, kind: str, value: str | None) -> str:
         """A code (status, channel, category…) in words, when the catalogue has it."""

@@ -1,0 +1,11 @@
+-- Shared views every feature query can use; {as_of} is the cut-off: nothing at or after it counts.
+-- my_txn: transactions of accounts a party owns or co-owns, before the cut-off, in base currency.
+CREATE OR REPLACE TEMP VIEW my_txn AS
+SELECT r.party_id, t.account_id, t.booked_at, t.direction, t.channel, t.txn_type, t.merchant_category,
+       CAST(t.amount AS DOUBLE) * fx.rate AS amount_base,
+       CAST(t.balance_after AS DOUBLE) * fx.rate AS balance_base,
+       date_diff('day', CAST(t.booked_at AS DATE), CAST({as_of} AS DATE)) AS age_days
+FROM transactions t
+JOIN account_roles r ON r.account_id = t.account_id AND r.role IN ('owner', 'joint')
+JOIN fx ON fx.currency = t.currency
+WHERE t.booked_at < {as_of} AND t.booked_at >= {as_of} - INTERVAL 400 DAY;

@@ -1,0 +1,154 @@
+"""``guanxi features``, ``guanxi analyze`` and ``guanxi segments``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from guanxi.analytics.catalogue import features
+from guanxi.analytics.engine import StepTiming
+from guanxi.analytics.history import migration_matrix
+from guanxi.analytics.segmentation import SEGMENTATIONS
+from guanxi.cli.common import console, print_json, progress_bars, run_reporting_errors
+from guanxi.cli.security_commands import OPERATOR
+from guanxi.clock import today
+from guanxi.config import get_settings
+from guanxi.db import make_engine, session_factory
+from guanxi.segments.evaluation import LifecycleEvaluation, evaluate_lifecycle
+from guanxi.segments.service import run_analysis
+
+features_app = typer.Typer(help="The feature catalogue.", no_args_is_help=True)
+segments_app = typer.Typer(help="Segments and their history.", no_args_is_help=True)
+
+
+@features_app.command("list")
+def list_features(as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False) -> None:
+    """Every feature: name, group, source table, unit and meaning (English and Chinese)."""
+    catalogue = features()
+    if as_json:
+        print_json([f.__dict__ for f in catalogue])
+        return
+    table = Table(title=f"{len(catalogue)} features")
+    for column in ("feature", "group", "from", "unit", "meaning", "意義"):
+        table.add_column(column)
+    for f in catalogue:
+        table.add_row(f.name, f.group, f.owner, f.unit, f.en, f.zh)
+    console.print(table)
+
+
+def analyze(
+    as_of: Annotated[
+        dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="cut-off date (default: today)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Compute every feature and segmentation from data strictly before the cut-off date."""
+    settings = get_settings()
+    cutoff = as_of.date() if as_of else today()
+    steps: list[StepTiming] = []
+    with progress_bars(enabled=not as_json) as bars:
+        bars.start(f"analyse as of {cutoff.isoformat()}", None)
+
+        def on_step(timing: StepTiming) -> None:
+            steps.append(timing)
+            bars.advance(1)
+
+        report = run_reporting_errors(
+            lambda: run_analysis(
+                bind=make_engine(settings.resolved_database_url),
+                actor=OPERATOR,
+                lake_root=settings.resolved_lake_path,
+                as_of=cutoff,
+                fx_rates=settings.fx_rates,
+                on_step=on_step,
+                memory_limit=settings.duckdb_memory_limit,
+                threads=settings.duckdb_threads,
+            )
+        )
+        bars.finish()
+    if as_json:
+        print_json(
+            {
+                "run_id": report.run_id,
+                "as_of": report.as_of.isoformat(),
+                "customers": report.customers,
+                "features": report.features,
+                "segments": report.segments,
+                "steps": [{"step": s.step, "rows": s.rows, "seconds": round(s.seconds, 3)} for s in report.steps],
+            }
+        )
+        return
+    table = Table(title=f"{report.customers:,} customers, {report.features} features as of {cutoff.isoformat()}")
+    for column in ("step", "rows", "seconds"):
+        table.add_column(column, justify="right" if column != "step" else "left")
+    for s in report.steps:
+        table.add_row(s.step, f"{s.rows:,}", f"{s.seconds:.2f}")
+    table.add_row("total", "", f"{sum(s.seconds for s in report.steps):.2f}")
+    console.print(table)
+    for segmentation, sizes in sorted(report.segments.items()):
+        console.print(f"[bold]{segmentation}[/]: " + ", ".join(f"{k} {v:,}" for k, v in sorted(sizes.items())))
+
+
+@segments_app.command("migration")
+def migration(
+    start: Annotated[dt.datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="the earlier analysed date")],
+    end: Annotated[dt.datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="the later analysed date")],
+    segmentation: Annotated[str, typer.Option(help=f"one of: {', '.join(SEGMENTATIONS)}")] = "value_tier",
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """How many customers moved from each segment to each other between two analysed dates."""
+    if segmentation not in SEGMENTATIONS:
+        raise typer.BadParameter(f"unknown segmentation '{segmentation}' (one of: {', '.join(SEGMENTATIONS)})")
+    root = get_settings().resolved_lake_path
+    cells = run_reporting_errors(lambda: migration_matrix(root, segmentation, start.date(), end.date()))
+    if as_json:
+        print_json([{"from": a, "to": b, "customers": n} for a, b, n in cells])
+        return
+    sources = sorted({a for a, _, _ in cells})
+    targets = sorted({b for _, b, _ in cells})
+    counts = {(a, b): n for a, b, n in cells}
+    table = Table(title=f"{segmentation}: {start.date().isoformat()} (rows) → {end.date().isoformat()} (columns)")
+    table.add_column("from \\ to")
+    for target in targets:
+        table.add_column(target, justify="right")
+    for source in sources:
+        table.add_row(source, *(f"{counts.get((source, t), 0):,}" for t in targets))
+    console.print(table)
+
+
+eval_app = typer.Typer(help="Evaluate analytics and models against ground truth.", no_args_is_help=True)
+
+
+@eval_app.command("lifecycle")
+def eval_lifecycle(
+    as_of: Annotated[dt.datetime, typer.Option("--as-of", formats=["%Y-%m-%d"], help="an analysed date")],
+    labels: Annotated[Path, typer.Option(help="ground-truth labels (the synthetic bank's ground_truth/labels.csv)")],
+    horizon: Annotated[int, typer.Option(min=30, max=730, help="days after the date within which churn counts")] = 180,
+) -> None:
+    """Share of each lifecycle stage among customers about to churn, against everyone."""
+    settings = get_settings()
+
+    def _evaluate() -> LifecycleEvaluation:
+        with session_factory(make_engine(settings.resolved_database_url))() as session:
+            return evaluate_lifecycle(
+                session=session,
+                lake_root=settings.resolved_lake_path,
+                labels=labels,
+                as_of=as_of.date(),
+                horizon_days=horizon,
+            )
+
+    result = run_reporting_errors(_evaluate)
+    table = Table(title=f"lifecycle stage as of {result.as_of.isoformat()}: churning within {horizon} days vs everyone")
+    for column in ("stage", f"churners ({result.drifting:,})", f"everyone ({result.everyone:,})", "ratio"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for stage, drifting, everyone in result.shares:
+        ratio = f"{drifting / everyone:.2f}" if everyone else "—"
+        table.add_row(stage, f"{drifting:.1%}", f"{everyone:.1%}", ratio)
+    console.print(table)
+    churners, others = result.drift_share
+    console.print(f"declining or dormant: churners {churners:.1%}, everyone {others:.1%}")

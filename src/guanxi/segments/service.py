@@ -1,0 +1,237 @@
+"""Running the analytics and keeping its results: features and segments as of a date, snapshots
+in the lake (the history), and each customer's latest segments written back for the workspace.
+
+This service is the bridge: it reads the operational tables (as Arrow) for the analytics
+engine, which never touches the ORM, and writes what comes back through the ORM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from guanxi.accounts.models import Account, AccountRole, Loan
+from guanxi.analytics.engine import StepTiming, compute_features
+from guanxi.analytics.segmentation import Rules, segment
+from guanxi.audit.service import record
+from guanxi.cases.models import Case
+from guanxi.clock import now
+from guanxi.db import Bind, session_factory
+from guanxi.lake.snapshots import write_snapshot
+from guanxi.parties.models import Party
+from guanxi.products.models import Product
+from guanxi.security.actor import Actor
+from guanxi.security.permissions import Permission
+from guanxi.segments.models import AnalysisRun, CustomerSegment
+
+WRITE_BATCH = 10_000
+
+# The operational inputs of the engine: (ORM columns, Arrow schema).
+_INPUTS: dict[str, tuple[tuple[Any, ...], pa.Schema]] = {
+    "parties": (
+        (
+            Party.id,
+            Party.party_type,
+            Party.birth_year,
+            Party.income_band,
+            Party.risk_tolerance,
+            Party.customer_since,
+            Party.status,
+            Party.closed_on,
+        ),
+        pa.schema(
+            [
+                ("id", pa.int64()),
+                ("party_type", pa.string()),
+                ("birth_year", pa.int32()),
+                ("income_band", pa.string()),
+                ("risk_tolerance", pa.int32()),
+                ("customer_since", pa.date32()),
+                ("status", pa.string()),
+                ("closed_on", pa.date32()),
+            ]
+        ),
+    ),
+    "account_roles": (
+        (AccountRole.account_id, AccountRole.party_id, AccountRole.role),
+        pa.schema([("account_id", pa.int64()), ("party_id", pa.int64()), ("role", pa.string())]),
+    ),
+    "accounts": (
+        (Account.id, Account.product_id, Account.currency, Account.status, Account.opened_on, Account.closed_on),
+        pa.schema(
+            [
+                ("id", pa.int64()),
+                ("product_id", pa.int64()),
+                ("currency", pa.string()),
+                ("status", pa.string()),
+                ("opened_on", pa.date32()),
+                ("closed_on", pa.date32()),
+            ]
+        ),
+    ),
+    "products": (
+        (Product.id, Product.family, Product.margin_rate),
+        pa.schema([("id", pa.int64()), ("family", pa.string()), ("margin_rate", pa.float64())]),
+    ),
+    "loans": (
+        (Loan.account_id, Loan.status, Loan.days_past_due),
+        pa.schema([("account_id", pa.int64()), ("status", pa.string()), ("days_past_due", pa.int32())]),
+    ),
+    "cases": (
+        (Case.party_id, Case.case_type, Case.opened_at, Case.closed_at),
+        pa.schema(
+            [
+                ("party_id", pa.int64()),
+                ("case_type", pa.string()),
+                ("opened_at", pa.timestamp("us", tz="UTC")),
+                ("closed_at", pa.timestamp("us", tz="UTC")),
+            ]
+        ),
+    ),
+}
+
+
+@dataclass
+class AnalysisReport:
+    """What a run computed and how long each step took."""
+
+    run_id: int
+    as_of: dt.date
+    customers: int
+    features: int
+    segments: dict[str, dict[str, int]] = field(default_factory=dict)  # segmentation → segment → customers
+    steps: list[StepTiming] = field(default_factory=list)
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def read_inputs(session: Session, fx_rates: dict[str, float]) -> dict[str, pa.Table]:
+    """The operational tables the analytics needs, as Arrow (column by column, typed)."""
+    tables: dict[str, pa.Table] = {}
+    for name, (columns, schema) in _INPUTS.items():
+        rows = session.execute(select(*columns)).all()
+        arrays = [pa.array([_plain(r[i]) for r in rows], type=f.type) for i, f in enumerate(schema)]
+        tables[name] = pa.Table.from_arrays(arrays, schema=schema)
+    tables["fx"] = pa.table(
+        {"currency": pa.array(list(fx_rates), pa.string()), "rate": pa.array(list(fx_rates.values()), pa.float64())}
+    )
+    return tables
+
+
+def _upsert_segments(session: Session, rows: list[dict[str, Any]]) -> None:
+    insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
+    stmt = insert(CustomerSegment)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["party_id", "segmentation"],
+        set_={c: stmt.excluded[c] for c in ("segment", "reason", "detail", "as_of", "run_id")},
+    )
+    session.execute(stmt, rows)
+
+
+def run_analysis(
+    *,
+    bind: Bind,
+    actor: Actor,
+    lake_root: Path,
+    as_of: dt.date,
+    fx_rates: dict[str, float],
+    rules: Rules | None = None,
+    on_step: Callable[[StepTiming], None] | None = None,
+    memory_limit: str = "4GB",
+    threads: int | None = None,
+) -> AnalysisReport:
+    """Compute features and segments as of ``as_of``, snapshot them and write back the latest."""
+    actor.require(Permission.SEGMENT_WRITE)
+    factory = session_factory(bind)
+    with factory() as session:
+        inputs = read_inputs(session, fx_rates)
+    features, steps = compute_features(
+        inputs=inputs, lake_root=lake_root, as_of=as_of, on_step=on_step, memory_limit=memory_limit, threads=threads
+    )
+    started = now()
+    segments = segment(features, rules)
+    write_snapshot(lake_root, "features", as_of, features)
+    write_snapshot(lake_root, "segments", as_of, segments)
+    timing = StepTiming("segment", segments.num_rows, (now() - started).total_seconds())
+    steps.append(timing)
+    if on_step is not None:
+        on_step(timing)
+    counts: dict[str, dict[str, int]] = {}
+    kinds, names = segments.column("segmentation").to_pylist(), segments.column("segment").to_pylist()
+    for kind, name in zip(kinds, names, strict=True):
+        sizes = counts.setdefault(kind, {})
+        sizes[name] = sizes.get(name, 0) + 1
+    with factory() as session, session.begin():
+        run = AnalysisRun(as_of=as_of, engine="duckdb", started_at=started, customers=features.num_rows)
+        session.add(run)
+        session.flush()
+        latest = session.scalar(
+            select(AnalysisRun.as_of).where(AnalysisRun.id != run.id).order_by(AnalysisRun.as_of.desc()).limit(1)
+        )
+        # Only the newest date is "latest": analysing a past date (for training) keeps today's segments.
+        if latest is None or as_of >= latest:
+            started = now()
+            session.execute(delete(CustomerSegment).where(CustomerSegment.as_of < as_of))
+            batch: list[dict[str, Any]] = []
+            for row in segments.to_pylist():
+                batch.append(
+                    {
+                        "party_id": row["party_id"],
+                        "segmentation": row["segmentation"],
+                        "segment": row["segment"],
+                        "reason": row["reason"],
+                        "detail": json.loads(row["detail"]),
+                        "as_of": as_of,
+                        "run_id": run.id,
+                    }
+                )
+                if len(batch) >= WRITE_BATCH:
+                    _upsert_segments(session, batch)
+                    batch = []
+            if batch:
+                _upsert_segments(session, batch)
+            timing = StepTiming("write back", segments.num_rows, (now() - started).total_seconds())
+            steps.append(timing)
+            if on_step is not None:
+                on_step(timing)
+        run.finished_at = now()
+        run.steps = [{"step": s.step, "rows": s.rows, "seconds": round(s.seconds, 3)} for s in steps]
+        record(
+            session=session,
+            actor=actor,
+            action="analytics.run",
+            entity="analysis_run",
+            entity_id=run.id,
+            data={"as_of": as_of.isoformat(), "customers": features.num_rows, "segments": counts},
+        )
+        run_id = run.id
+    return AnalysisReport(
+        run_id=run_id,
+        as_of=as_of,
+        customers=features.num_rows,
+        features=features.num_columns - 1,
+        segments=counts,
+        steps=steps,
+    )
+
+
+def customer_segments(*, session: Session, actor: Actor, party_id: int) -> list[CustomerSegment]:
+    """A customer's latest segments (the caller has checked the customer is in scope)."""
+    actor.require(Permission.CUSTOMER_READ)
+    return list(
+        session.scalars(
+            select(CustomerSegment).where(CustomerSegment.party_id == party_id).order_by(CustomerSegment.segmentation)
+        )
+    )
