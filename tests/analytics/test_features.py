@@ -246,3 +246,10 @@ def test_the_catalogue_declares_every_column_in_both_languages():
     table_columns = {"party_id", *(f.name for f in catalogue)}
     assert len(table_columns) == len(catalogue) + 1
     assert set(INPUT_COLUMNS) == {"parties", "account_roles", "accounts", "products", "loans", "cases", "fx"}
+
+
+def test_the_feature_document_matches_the_catalogue():
+    from guanxi.analytics.featuredoc import render_feature_catalogue
+
+    document = Path(__file__).parents[2] / "docs" / "features.md"
+    assert document.read_text(encoding="utf-8") == render_feature_catalogue()
