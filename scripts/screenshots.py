@@ -66,6 +66,9 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     shots = [("dashboard", "manager.li", "/"), ("customer-360", "rm.chen", f"/customers/{customer}")]
     shots.append(("customers", "rm.chen", "/customers"))
+    shots.append(
+        ("segments", "analyst.smith", "/segments?rule=aum%20%3E%3D%20600000%20and%20digital_share%20%3C%200.3")
+    )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         for name, user, path in shots:

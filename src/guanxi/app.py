@@ -26,6 +26,7 @@ from guanxi.products.api import router as products_router
 from guanxi.security.api import router as security_router
 from guanxi.security.auth import authenticate_token
 from guanxi.security.pii import Vault
+from guanxi.segments.api import router as segments_router
 from guanxi.team.api import router as team_router
 from guanxi.web.routes import error_page, install_web
 
@@ -38,6 +39,7 @@ API_ROUTERS = (
     team_router,
     ingest_router,
     audit_router,
+    segments_router,
 )
 
 # Swagger UI from vendored files; its start-up script is a file too, so no inline script is needed.

@@ -3,14 +3,17 @@ scope ("other"), each with its exact status. A new endpoint without an entry fai
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from guanxi.app import create_app
-from guanxi.config import Settings
+from guanxi.config import Settings, get_settings
 from guanxi.security.permissions import ROLE_PERMISSIONS, ROLE_SCOPE, Permission, Role, Scope
+from guanxi.security.service import SYSTEM
+from guanxi.segments.service import run_analysis
 
 P = Permission
 
@@ -25,11 +28,14 @@ class Route:
     row: str | None = None  # "party", "account" or "token": the path names a row
     body: dict[str, Any] | None = None
     ok: int = 200
+    query: str = ""  # a query string the call needs
 
 
 REVEAL = {"fields": ["all"], "reason": "customer called about a payment"}
 CONSENT = {"purpose": "marketing", "channel": "sms", "status": "withdrawn", "captured_via": "phone"}
 ERASE = {"reason": "DSR-2026-0042"}
+RULE = {"name": "rich and offline ({role})", "expression": "aum >= 0 and digital_share < 0.5"}
+AS_OF = "2026-11-01"
 
 ROUTES = [
     Route("GET", "/api/v1/parties", P.CUSTOMER_READ),
@@ -47,6 +53,14 @@ ROUTES = [
     Route("GET", "/api/v1/ingest/runs", P.INGEST_READ),
     Route("GET", "/api/v1/audit/events", P.AUDIT_READ),
     Route("GET", "/api/v1/audit/verify", P.AUDIT_READ),
+    Route("GET", "/api/v1/parties/{party_id}/segments", P.CUSTOMER_READ, "party"),
+    Route("GET", "/api/v1/segments", P.SEGMENT_READ),
+    Route(
+        "GET", "/api/v1/segments/migration", P.SEGMENT_READ, query=f"?segmentation=value_tier&from={AS_OF}&to={AS_OF}"
+    ),
+    Route("POST", "/api/v1/segments/rules/count", P.SEGMENT_READ, body={"expression": "aum >= 0"}),
+    Route("GET", "/api/v1/segments/rules", P.SEGMENT_READ),
+    Route("POST", "/api/v1/segments/rules", P.SEGMENT_WRITE, body=RULE, ok=201),
     Route("GET", "/api/v1/auth/me", None),
     Route("GET", "/api/v1/auth/tokens", None),
     Route("DELETE", "/api/v1/auth/tokens/{token_id}", None, "token", ok=204),
@@ -71,7 +85,13 @@ def _path(route: Route, world, role: Role, which: str) -> str:
     if route.row == "token":
         owner = role if which == "own" else (Role.ADMIN if role is not Role.ADMIN else Role.AUDITOR)
         return route.template.format(token_id=ids[f"token_{owner.value}"])
-    return route.template
+    return route.template + route.query
+
+
+def _body(route: Route, role: Role) -> dict[str, Any] | None:
+    if route.body is None:
+        return None
+    return {k: v.format(role=role.value) if isinstance(v, str) else v for k, v in route.body.items()}
 
 
 def _expected(route: Route, role: Role, which: str) -> int:
@@ -85,13 +105,27 @@ def _expected(route: Route, role: Role, which: str) -> int:
     return route.ok
 
 
+@pytest.fixture
+def analysed(bind, client, world) -> None:
+    """The analytics run once, so segment endpoints have a snapshot to read."""
+    run_analysis(
+        bind=bind,
+        actor=SYSTEM,
+        lake_root=client.app.state.lake_root,
+        as_of=dt.date.fromisoformat(AS_OF),
+        fx_rates=get_settings().fx_rates,
+    )
+
+
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.template}")
-def test_each_role_gets_exactly_its_rows_and_permissions(client, world, route):
+def test_each_role_gets_exactly_its_rows_and_permissions(client, world, route, request):
+    if route.template.startswith("/api/v1/segments"):
+        request.getfixturevalue("analysed")
     for which in ("own", "other") if route.row else ("own",):
         for role in Role:
             # when each role calls the endpoint on the row
             response = client.request(
-                route.method, _path(route, world, role, which), json=route.body, headers=world.headers(role)
+                route.method, _path(route, world, role, which), json=_body(route, role), headers=world.headers(role)
             )
             # then the status is exactly the one its permissions and scope allow
             expected = _expected(route, role, which)
@@ -108,7 +142,7 @@ def test_each_role_gets_exactly_its_rows_and_permissions(client, world, route):
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.template}")
 def test_without_a_token_is_401(client, world, route):
-    response = client.request(route.method, _path(route, world, Role.ADMIN, "own"), json=route.body)
+    response = client.request(route.method, _path(route, world, Role.ADMIN, "own"), json=_body(route, Role.ADMIN))
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
     assert response.headers["www-authenticate"] == "Bearer"
@@ -119,7 +153,7 @@ def test_with_an_unknown_token_is_401(client, world, route):
     response = client.request(
         route.method,
         _path(route, world, Role.ADMIN, "own"),
-        json=route.body,
+        json=_body(route, Role.ADMIN),
         headers={"Authorization": "Bearer gx_not-a-real-token"},
     )
     assert response.status_code == 401

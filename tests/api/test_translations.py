@@ -93,8 +93,8 @@ def test_every_message_a_template_asks_for_exists():
 
 @pytest.fixture
 def signed_in(client, world, session, bind):
-    """The browser client signed in as the compliance officer (sees every page), with segments
-    computed so the 360 shows them."""
+    """The browser client signed in as the administrator (sees every page), with segments computed
+    so the 360 and the segments explorer show them."""
     run_analysis(
         bind=bind,
         actor=SYSTEM,
@@ -106,7 +106,7 @@ def signed_in(client, world, session, bind):
         session=session,
         settings=get_settings(),
         vault=client.app.state.vault,
-        username=world.usernames[Role.COMPLIANCE_OFFICER],
+        username=world.usernames[Role.ADMIN],
         password="Correct-Horse-Battery-9",
     )
     client.cookies.set("guanxi_session", issued.token)
@@ -123,6 +123,9 @@ def test_the_main_pages_show_only_catalogue_strings(signed_in, world, locale):
         "/audit",
         "/audit?verify=true",
         "/customers/999999",
+        "/segments",
+        "/segments?rule=aum%20%3E%3D%200",
+        "/segments?rule=wealth%20%3E%201",
     ]
     for path in pages:
         response = signed_in.get(path)

@@ -5,6 +5,7 @@ without it the tests are skipped with the reason."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import shutil
 import socket
@@ -32,6 +33,8 @@ from guanxi.parties.scope import visible_parties
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Role
 from guanxi.security.pii import Vault
+from guanxi.security.service import SYSTEM
+from guanxi.segments.service import run_analysis
 from guanxi.team.models import Staff
 
 REQUIRED = os.environ.get("GUANXI_TEST_BROWSER") == "1"
@@ -77,6 +80,10 @@ def _build(var: Path, settings: Settings) -> LiveBank:
         vault=Vault.from_settings(settings),
     )
     staff = ensure_demo_users(engine)
+    for day in (dt.date(2026, 9, 1), dt.date(2026, 11, 1)):
+        run_analysis(
+            bind=engine, actor=SYSTEM, lake_root=settings.resolved_lake_path, as_of=day, fx_rates=settings.fx_rates
+        )
     with unit_of_work(engine) as session:
         rm_id = session.scalar(select(Staff.id).where(Staff.source_key == staff[Role.RELATIONSHIP_MANAGER]))
         customer = session.scalars(

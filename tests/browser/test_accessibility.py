@@ -9,6 +9,7 @@ import pytest
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 PAGES = ["/", "/customers", "/customers/{id}", "/audit"]
+ANALYST_PAGES = ["/segments", "/segments?rule=aum%20%3E%3D%201000000"]
 
 
 def _violations(page) -> list[str]:
@@ -30,6 +31,13 @@ def test_the_main_pages_pass_axe(page, sign_in, live_bank, theme):
     page.goto(f"/theme?theme={theme}&next=/")
     for path in PAGES:
         page.goto(path.format(id=live_bank.rm_customer_id))
+        page.wait_for_load_state("networkidle")
+        assert _violations(page) == [], path
+    page.context.clear_cookies()
+    sign_in(page, "analyst.smith")
+    page.goto(f"/theme?theme={theme}&next=/")
+    for path in ANALYST_PAGES:
+        page.goto(path)
         page.wait_for_load_state("networkidle")
         assert _violations(page) == [], path
 

@@ -11,13 +11,13 @@ from guanxi.cli.serve_commands import DEMO_USERS
 
 # What each demo user's navigation offers (by the English labels).
 NAVIGATION = {
-    "admin": ["Home", "Customers", "Audit log", "API"],
-    "rm.chen": ["Home", "Customers", "API"],
+    "admin": ["Home", "Customers", "Segments", "Audit log", "API"],
+    "rm.chen": ["Home", "Customers", "Segments", "API"],
     "agent.wong": ["Home", "Customers", "API"],
-    "manager.li": ["Home", "Customers", "API"],
-    "analyst.smith": ["Home", "API"],
+    "manager.li": ["Home", "Customers", "Segments", "API"],
+    "analyst.smith": ["Home", "Segments", "API"],
     "compliance.zhang": ["Home", "Customers", "Audit log", "API"],
-    "auditor.ho": ["Home", "Customers", "Audit log", "API"],
+    "auditor.ho": ["Home", "Customers", "Segments", "Audit log", "API"],
 }
 
 
@@ -111,3 +111,33 @@ def test_the_theme_switches_to_dark_and_back(page, sign_in):
     assert page.locator("html").get_attribute("data-theme") == "dark"
     page.get_by_role("link", name="Light theme").click()
     assert page.locator("html").get_attribute("data-theme") == "light"
+
+
+def test_the_analyst_builds_a_rule_segment_and_sees_its_count(page, sign_in):
+    sign_in(page, "analyst.smith")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Segments").click()
+    page.wait_for_selector(".chart[data-drawn='true'] svg")
+    # when they type a rule, the count follows as they type
+    page.get_by_label("Rule over the features").fill("txn_count_365d >= 0")
+    count = page.locator("#rule-count [data-count]")
+    count.wait_for()
+    everyone = int(count.inner_text().replace(",", ""))
+    assert everyone > 100
+    page.get_by_label("Rule over the features").fill("txn_count_365d >= 0 and digital_share >= 0.7")
+    page.wait_for_function(
+        "n => document.querySelector('#rule-count [data-count]').textContent.replace(/,/g, '') * 1 < n", arg=everyone
+    )
+    narrower = int(count.inner_text().replace(",", ""))
+    assert 0 < narrower < everyone
+    # a rule that is not valid says why
+    page.get_by_label("Rule over the features").fill("wealth > 1")
+    page.wait_for_function("() => document.querySelector('#rule-count').textContent.includes('not valid')")
+    assert "unknown feature 'wealth'" in page.locator("#rule-count").inner_text()
+    # when they save a valid rule, it is listed with its size
+    page.get_by_label("Rule over the features").fill("digital_share >= 0.7")
+    page.get_by_label("Name").fill("digital first, by rule")
+    page.get_by_role("button", name="Save the segment").click()
+    row = page.locator("table.grid tr", has_text="digital first, by rule")
+    assert row.locator("code").inner_text() == "digital_share >= 0.7"
+    # and the migration matrix between the two analysed dates is shown
+    assert page.locator("table.matrix tbody tr").count() >= 2

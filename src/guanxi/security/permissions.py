@@ -84,7 +84,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     # Auditors read everything an examiner needs and change nothing; personal data stays masked.
     Role.AUDITOR: frozenset(_CUSTOMER_VIEW | {P.AUDIT_READ, P.INGEST_READ, P.CASE_READ, P.MODEL_READ, P.SEGMENT_READ}),
-    Role.OPERATOR: frozenset({P.INGEST_READ, P.BRANCH_READ, P.PRODUCT_READ, P.USER_MANAGE, P.SEGMENT_WRITE}),
+    Role.OPERATOR: frozenset(
+        {P.INGEST_READ, P.BRANCH_READ, P.PRODUCT_READ, P.USER_MANAGE, P.SEGMENT_READ, P.SEGMENT_WRITE}
+    ),
 }
 
 ROLE_SCOPE: dict[Role, Scope] = {

@@ -40,3 +40,18 @@ class CustomerSegment(Base):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument())
     as_of: Mapped[dt.date] = mapped_column(Date)
     run_id: Mapped[int] = mapped_column(ForeignKey("analysis_runs.id", ondelete="CASCADE"))
+
+
+class RuleSegment(Base):
+    """A segment an analyst defined as a filter over the features; re-evaluated on every run."""
+
+    __tablename__ = "rule_segments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    expression: Mapped[str] = mapped_column(String(1000))
+    description: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=now)
+    size: Mapped[int | None] = mapped_column(Integer)
+    size_as_of: Mapped[dt.date | None] = mapped_column(Date)

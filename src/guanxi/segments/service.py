@@ -16,23 +16,28 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from guanxi.accounts.models import Account, AccountRole, Loan
 from guanxi.analytics.engine import StepTiming, compute_features
-from guanxi.analytics.segmentation import Rules, segment
+from guanxi.analytics.history import migration_matrix
+from guanxi.analytics.rules import rule_members
+from guanxi.analytics.segmentation import SEGMENTATIONS, Rules, segment
 from guanxi.audit.service import record
 from guanxi.cases.models import Case
 from guanxi.clock import now
 from guanxi.db import Bind, session_factory
+from guanxi.errors import ValidationFailed
 from guanxi.lake.snapshots import write_snapshot
 from guanxi.parties.models import Party
+from guanxi.parties.scope import get_visible_party_or_raise
 from guanxi.products.models import Product
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Permission
-from guanxi.segments.models import AnalysisRun, CustomerSegment
+from guanxi.segments.models import AnalysisRun, CustomerSegment, RuleSegment
+from guanxi.segments.schemas import MigrationCell, SegmentSizes
 
 WRITE_BATCH = 10_000
 
@@ -202,6 +207,9 @@ def run_analysis(
                     batch = []
             if batch:
                 _upsert_segments(session, batch)
+            for rule in session.scalars(select(RuleSegment)):
+                rule.size = len(rule_members(features, rule.expression))
+                rule.size_as_of = as_of
             timing = StepTiming("write back", segments.num_rows, (now() - started).total_seconds())
             steps.append(timing)
             if on_step is not None:
@@ -228,10 +236,41 @@ def run_analysis(
 
 
 def customer_segments(*, session: Session, actor: Actor, party_id: int) -> list[CustomerSegment]:
-    """A customer's latest segments (the caller has checked the customer is in scope)."""
+    """A customer's latest segments, if the customer is in the actor's scope."""
     actor.require(Permission.CUSTOMER_READ)
+    get_visible_party_or_raise(session=session, actor=actor, party_id=party_id)
     return list(
         session.scalars(
             select(CustomerSegment).where(CustomerSegment.party_id == party_id).order_by(CustomerSegment.segmentation)
         )
     )
+
+
+def segment_sizes(*, session: Session, actor: Actor) -> SegmentSizes:
+    """Customers per segment of each segmentation, from the latest run (aggregates only)."""
+    actor.require(Permission.SEGMENT_READ)
+    sizes: dict[str, dict[str, int]] = {}
+    rows = session.execute(
+        select(CustomerSegment.segmentation, CustomerSegment.segment, func.count())
+        .group_by(CustomerSegment.segmentation, CustomerSegment.segment)
+        .order_by(CustomerSegment.segmentation, CustomerSegment.segment)
+    )
+    for segmentation, name, count in rows:
+        sizes.setdefault(segmentation, {})[name] = int(count)
+    return SegmentSizes(as_of=session.scalar(select(func.max(CustomerSegment.as_of))), sizes=sizes)
+
+
+def segment_migration(
+    *, actor: Actor, lake_root: Path, segmentation: str, start: dt.date, end: dt.date
+) -> list[MigrationCell]:
+    """How customers moved between segments from one analysed date to another."""
+    actor.require(Permission.SEGMENT_READ)
+    if segmentation not in SEGMENTATIONS:
+        raise ValidationFailed(
+            f"unknown segmentation '{segmentation}' (one of: {', '.join(SEGMENTATIONS)})",
+            details={"field": "segmentation"},
+        )
+    return [
+        MigrationCell(from_segment=a, to_segment=b, customers=n)
+        for a, b, n in migration_matrix(lake_root, segmentation, start, end)
+    ]

@@ -12,7 +12,7 @@ from guanxi.accounts.overview import book_overview
 from guanxi.api.deps import SessionDep
 from guanxi.errors import GuanxiError
 from guanxi.security.permissions import Permission
-from guanxi.web import audit_pages, auth_pages, customer_pages
+from guanxi.web import audit_pages, auth_pages, customer_pages, segment_pages
 from guanxi.web.i18n import LOCALES
 from guanxi.web.render import LOCALE_COOKIE, THEME_COOKIE, THEMES, render, translator
 from guanxi.web.session import PageActor, SignInRequired, page_actor, safe_next
@@ -79,6 +79,8 @@ def install_web(app: FastAPI) -> None:
         ("/customers/{party_id}", customer_pages.customer_page, "GET"),
         ("/customers/{party_id}/reveal", customer_pages.reveal_submit, "POST"),
         ("/audit", audit_pages.audit_page, "GET"),
+        ("/segments", segment_pages.segments_page, "GET"),
+        ("/segments/rules", segment_pages.save_rule_submit, "POST"),
         ("/language", set_language, "GET"),
         ("/theme", set_theme, "GET"),
     )

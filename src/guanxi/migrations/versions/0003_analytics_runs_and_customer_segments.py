@@ -23,6 +23,19 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
+        "rule_segments",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("expression", sa.String(length=1000), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=True),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", guanxi.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=True),
+        sa.Column("size_as_of", sa.Date(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rule_segments")),
+        sa.UniqueConstraint("name", name=op.f("uq_rule_segments_name")),
+    )
+    op.create_table(
         "analysis_runs",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
@@ -73,6 +86,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("rule_segments")
     with op.batch_alter_table("customer_segments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customer_segments_segment"))
         batch_op.drop_index(batch_op.f("ix_customer_segments_party_id"))

@@ -38,9 +38,53 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
+  // The rule builder: counts the customers a rule selects as the analyst types.
+  function say(out, label, value, isCount) {
+    out.textContent = label + " ";
+    var data = document.createElement(isCount ? "strong" : "span");
+    data.setAttribute("translate", "no");
+    if (isCount) { data.setAttribute("data-count", ""); }
+    data.textContent = value;
+    out.appendChild(data);
+  }
+
+  function liveCount(form) {
+    var input = form.querySelector("input[name=rule]");
+    var out = form.querySelector("[role=status]");
+    var mirror = document.querySelector("input[data-mirror=rule]");
+    var timer = null;
+    input.addEventListener("input", function () {
+      if (mirror) { mirror.value = input.value; }
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        if (!input.value.trim()) { return; }
+        fetch("/api/v1/segments/rules/count", {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": form.getAttribute("data-csrf") },
+          body: JSON.stringify({ expression: input.value })
+        }).then(function (response) {
+          return response.json().then(function (body) {
+            if (response.ok) {
+              var number = new Intl.NumberFormat(document.documentElement.lang).format(body.size);
+              say(out, out.getAttribute("data-matches"), number, true);
+            } else {
+              say(out, out.getAttribute("data-invalid"), body.message || "", false);
+            }
+          });
+        });
+      }, 300);
+    });
+  }
+
+  function start() {
     draw();
+    document.querySelectorAll("form[data-live-count]").forEach(liveCount);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();
