@@ -180,7 +180,7 @@ def test_migrations_created_every_table(session: Session):
     else:
         found = set(session.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")))
     assert tables <= found
-    assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+    assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
     assert session.scalar(select(Party.id).limit(1)) is None
 
 

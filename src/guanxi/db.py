@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +33,16 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    SessionTransaction,
+    SessionTransactionOrigin,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 from guanxi.config import get_settings
@@ -166,6 +176,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Whether the transaction this thread is about to open is a use case's (``session.begin()``).
+_use_case_transaction: ContextVar[bool] = ContextVar("guanxi_use_case_transaction", default=False)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _note_use_case(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        _use_case_transaction.set(transaction.origin is SessionTransactionOrigin.BEGIN)
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A use case (which may write) takes the write lock up front, so concurrent writers queue
+    # under the busy timeout instead of failing when a read turns into a write on a stale
+    # snapshot; plain reads begin deferred and never wait for a writer.
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _use_case_transaction.get() else "BEGIN")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with Guanxi's settings for that backend."""
     if url.startswith("sqlite"):
@@ -175,9 +202,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, hide_parameters=True, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite opens transactions lazily and breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
-        # IMMEDIATE takes the write lock up front, so concurrent writers queue (busy timeout)
-        # instead of failing when a read turns into a write on a stale snapshot.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

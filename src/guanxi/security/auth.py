@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from guanxi.audit.service import record
@@ -258,8 +259,12 @@ def authenticate_token(
     actor = actor_for(session, user, source=source, token_id=row.id)
     if row.last_used_at is None or at - row.last_used_at >= TOUCH_EVERY:
         # Keeps an active session alive; committed at once, before the request's own use case.
-        session.execute(update(AuthToken).where(AuthToken.id == row.id).values(last_used_at=at))
-        session.commit()
+        # Under a concurrent write SQLite may refuse it; the next request touches the session then.
+        try:
+            session.execute(update(AuthToken).where(AuthToken.id == row.id).values(last_used_at=at))
+            session.commit()
+        except OperationalError:
+            session.rollback()
     return actor
 
 
