@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from extracts import write_canonical
-from guanxi.analytics.segmentation import SEGMENTATIONS
+from guanxi.analytics.segmentation import RULE_SEGMENTATIONS
 from guanxi.audit.models import AuditEvent
 from guanxi.cli.main import app
 from guanxi.config import get_settings
@@ -52,11 +52,11 @@ def test_a_run_segments_every_customer_and_writes_back_the_latest(bind, session,
     report = _run(bind, lake_root, dt.date(2026, 11, 1))
     # then every customer has a segment in each segmentation, in the lake and in the database
     assert report.customers == customers
-    assert {k: sum(v.values()) for k, v in report.segments.items()} == dict.fromkeys(SEGMENTATIONS, customers)
+    assert {k: sum(v.values()) for k, v in report.segments.items()} == dict.fromkeys(RULE_SEGMENTATIONS, customers)
     assert snapshot_dates(lake_root, "segments") == [dt.date(2026, 11, 1)]
     assert read_snapshot(lake_root, "features", dt.date(2026, 11, 1)).num_rows == customers
     rows = session.execute(select(CustomerSegment.segmentation, func.count()).group_by(CustomerSegment.segmentation))
-    assert dict(rows.all()) == dict.fromkeys(SEGMENTATIONS, customers)
+    assert dict(rows.all()) == dict.fromkeys(RULE_SEGMENTATIONS, customers)
     # and the run is recorded with its steps, and audited
     run = session.get(AnalysisRun, report.run_id)
     assert (run.as_of, run.customers) == (dt.date(2026, 11, 1), customers)

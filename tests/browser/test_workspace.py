@@ -117,6 +117,9 @@ def test_the_analyst_builds_a_rule_segment_and_sees_its_count(page, sign_in):
     sign_in(page, "analyst.smith")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Segments").click()
     page.wait_for_selector(".chart[data-drawn='true'] svg")
+    # the needs clusters are described by profile cards that add up to everyone analysed
+    cards = page.locator("article.profile")
+    assert 3 <= cards.count() <= 8
     # when they type a rule, the count follows as they type
     page.get_by_label("Rule over the features").fill("txn_count_365d >= 0")
     count = page.locator("#rule-count [data-count]")

@@ -13,7 +13,9 @@ import pyarrow as pa
 
 from guanxi.lake.duck import connect
 
-SEGMENTATIONS = ("value_tier", "channel_preference", "risk_band", "lifecycle_stage")
+RULE_SEGMENTATIONS = ("value_tier", "channel_preference", "risk_band", "lifecycle_stage")
+# Every segmentation a run produces: the rule-based ones and the behavioural clusters.
+SEGMENTATIONS = (*RULE_SEGMENTATIONS, "needs_cluster")
 
 
 @dataclass(frozen=True)

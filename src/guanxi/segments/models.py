@@ -24,6 +24,8 @@ class AnalysisRun(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     customers: Mapped[int] = mapped_column(Integer, default=0)
     steps: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonDocument())
+    # The needs clusters' profile cards: size, what sets each apart, typical products and channels.
+    profiles: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonDocument())
 
 
 class CustomerSegment(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from guanxi.accounts.models import Account, AccountRole, Loan
+from guanxi.analytics.clusters import cluster_customers
 from guanxi.analytics.engine import StepTiming, compute_features
 from guanxi.analytics.history import migration_matrix
 from guanxi.analytics.rules import rule_members
@@ -40,6 +41,7 @@ from guanxi.segments.models import AnalysisRun, CustomerSegment, RuleSegment
 from guanxi.segments.schemas import MigrationCell, SegmentSizes
 
 WRITE_BATCH = 10_000
+MIN_TO_CLUSTER = 50  # fewer customers than this have no behavioural clusters worth the name
 
 # The operational inputs of the engine: (ORM columns, Arrow schema).
 _INPUTS: dict[str, tuple[tuple[Any, ...], pa.Schema]] = {
@@ -167,6 +169,29 @@ def run_analysis(
     )
     started = now()
     segments = segment(features, rules)
+    profiles: list[dict[str, Any]] = []
+    if features.num_rows >= MIN_TO_CLUSTER:
+        assigned, cards = cluster_customers(features)
+        profiles = [asdict(card) for card in cards]
+        by_cluster = {card.cluster: card for card in cards}
+        clustered = pa.table(
+            {
+                "party_id": assigned.column("party_id"),
+                "segmentation": pa.array(["needs_cluster"] * assigned.num_rows, pa.string()),
+                "segment": assigned.column("segment"),
+                "reason": pa.array(["cluster_profile"] * assigned.num_rows, pa.string()),
+                "detail": pa.array(
+                    [
+                        json.dumps({"stands_out": ", ".join(f for f, _ in by_cluster[name].distinctive)})
+                        for name in assigned.column("segment").to_pylist()
+                    ],
+                    pa.string(),
+                ),
+            }
+        )
+        segments = pa.concat_tables([segments, clustered.cast(segments.schema)]).sort_by(
+            [("party_id", "ascending"), ("segmentation", "ascending")]
+        )
     write_snapshot(lake_root, "features", as_of, features)
     write_snapshot(lake_root, "segments", as_of, segments)
     timing = StepTiming("segment", segments.num_rows, (now() - started).total_seconds())
@@ -215,6 +240,7 @@ def run_analysis(
             if on_step is not None:
                 on_step(timing)
         run.finished_at = now()
+        run.profiles = profiles
         run.steps = [{"step": s.step, "rows": s.rows, "seconds": round(s.seconds, 3)} for s in steps]
         record(
             session=session,
@@ -274,3 +300,12 @@ def segment_migration(
         MigrationCell(from_segment=a, to_segment=b, customers=n)
         for a, b, n in migration_matrix(lake_root, segmentation, start, end)
     ]
+
+
+def latest_profiles(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """The needs clusters' profile cards of the newest run."""
+    actor.require(Permission.SEGMENT_READ)
+    run = session.scalars(
+        select(AnalysisRun).where(AnalysisRun.finished_at.is_not(None)).order_by(AnalysisRun.as_of.desc()).limit(1)
+    ).first()
+    return list(run.profiles or []) if run is not None else []

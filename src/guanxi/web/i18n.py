@@ -98,6 +98,8 @@ class Translator:
         for key, value in (detail or {}).items():
             if value is None:
                 values[key] = "—"
+            elif isinstance(value, str):
+                values[key] = value
             elif key in ("aum", "threshold"):
                 values[key] = self.money(Decimal(str(value)), currency)
             elif key in ("digital_share", "branch_share", "balance_trend_6m"):

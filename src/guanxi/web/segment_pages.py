@@ -17,7 +17,7 @@ from guanxi.lake.snapshots import snapshot_dates
 from guanxi.security.permissions import Permission
 from guanxi.segments.rules import count_rule, list_rule_segments, save_rule_segment
 from guanxi.segments.schemas import RuleSegmentCreate
-from guanxi.segments.service import segment_migration, segment_sizes
+from guanxi.segments.service import latest_profiles, segment_migration, segment_sizes
 from guanxi.web.i18n import Translator
 from guanxi.web.render import render, translator
 from guanxi.web.session import PageActor
@@ -76,6 +76,7 @@ def segments_page(
         counted=counted,
         rule_error=rule_error,
         rules=list_rule_segments(session=session, actor=actor),
+        profiles=latest_profiles(session=session, actor=actor),
         can_save=actor.can(Permission.SEGMENT_WRITE),
         segmentations=SEGMENTATIONS,
         segmentation=segmentation,

@@ -50,6 +50,13 @@ def upgrade() -> None:
             ),
             nullable=True,
         ),
+        sa.Column(
+            "profiles",
+            sa.JSON(none_as_null=True).with_variant(
+                postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql"
+            ),
+            nullable=True,
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_analysis_runs")),
     )
     with op.batch_alter_table("analysis_runs", schema=None) as batch_op:
