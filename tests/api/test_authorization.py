@@ -54,6 +54,8 @@ ROUTES = [
     Route("GET", "/api/v1/audit/events", P.AUDIT_READ),
     Route("GET", "/api/v1/audit/verify", P.AUDIT_READ),
     Route("GET", "/api/v1/parties/{party_id}/segments", P.CUSTOMER_READ, "party"),
+    Route("GET", "/api/v1/parties/{party_id}/segments/history", P.CUSTOMER_READ, "party"),
+    Route("GET", "/api/v1/parties/{party_id}/features", P.CUSTOMER_READ, "party"),
     Route("GET", "/api/v1/segments", P.SEGMENT_READ),
     Route(
         "GET", "/api/v1/segments/migration", P.SEGMENT_READ, query=f"?segmentation=value_tier&from={AS_OF}&to={AS_OF}"
@@ -119,7 +121,7 @@ def analysed(bind, client, world) -> None:
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.template}")
 def test_each_role_gets_exactly_its_rows_and_permissions(client, world, route, request):
-    if route.template.startswith("/api/v1/segments"):
+    if route.template.startswith("/api/v1/segments") or route.template.endswith(("/segments/history", "/features")):
         request.getfixturevalue("analysed")
     for which in ("own", "other") if route.row else ("own",):
         for role in Role:

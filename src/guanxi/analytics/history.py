@@ -29,3 +29,20 @@ def migration_matrix(root: Path, segmentation: str, start: dt.date, end: dt.date
     finally:
         con.close()
     return [(a, b, int(n)) for a, b, n in rows]
+
+
+def customer_snapshots(root: Path, kind: str, party_id: int) -> list[dict[str, object]]:
+    """Every snapshot row of one customer, oldest first, each with its ``as_of`` date."""
+    folder = root / "analytics" / kind
+    if not any(folder.glob("as_of=*/*.parquet")):
+        return []
+    pattern = (folder / "as_of=*" / "*.parquet").as_posix().replace("'", "''")
+    con = connect()
+    try:
+        table = con.sql(
+            f"SELECT * FROM read_parquet('{pattern}', hive_partitioning=true) WHERE party_id = ? ORDER BY as_of",
+            params=[party_id],
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return table.to_pylist()

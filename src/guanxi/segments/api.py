@@ -11,12 +11,14 @@ from guanxi.api.deps import RowId, SessionDep, require
 from guanxi.security.permissions import Permission
 from guanxi.segments import rules, service
 from guanxi.segments.schemas import (
+    CustomerFeatures,
     CustomerSegmentRead,
     MigrationCell,
     RuleCheck,
     RuleCount,
     RuleSegmentCreate,
     RuleSegmentRead,
+    SegmentHistoryEntry,
     SegmentSizes,
 )
 
@@ -77,3 +79,29 @@ def customer_segments(
         CustomerSegmentRead.model_validate(s)
         for s in service.customer_segments(session=session, actor=actor, party_id=party_id)
     ]
+
+
+@router.get("/parties/{party_id}/segments/history", response_model=list[SegmentHistoryEntry])
+def customer_segment_history(
+    party_id: RowId,
+    request: Request,
+    session: SessionDep,
+    actor: Annotated[Any, Depends(require(Permission.CUSTOMER_READ))],
+) -> list[SegmentHistoryEntry]:
+    """A customer's segments on every analysed date, oldest first."""
+    return service.segment_history(
+        session=session, actor=actor, lake_root=request.app.state.lake_root, party_id=party_id
+    )
+
+
+@router.get("/parties/{party_id}/features", response_model=CustomerFeatures)
+def customer_features(
+    party_id: RowId,
+    request: Request,
+    session: SessionDep,
+    actor: Annotated[Any, Depends(require(Permission.CUSTOMER_READ))],
+) -> CustomerFeatures:
+    """A customer's features from the latest analysis."""
+    return service.customer_features(
+        session=session, actor=actor, lake_root=request.app.state.lake_root, party_id=party_id
+    )

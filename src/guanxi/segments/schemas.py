@@ -69,3 +69,19 @@ class RuleSegmentRead(BaseModel):
     created_at: dt.datetime
     size: int | None
     size_as_of: dt.date | None
+
+
+class CustomerFeatures(BaseModel):
+    """A customer's features from the latest analysis (``guanxi features list`` explains them)."""
+
+    as_of: dt.date
+    features: dict[str, float | None]
+
+
+class SegmentHistoryEntry(BaseModel):
+    """A customer's segment in one segmentation on one analysed date."""
+
+    as_of: dt.date
+    segmentation: str
+    segment: str
+    reason: str

@@ -23,14 +23,14 @@ from sqlalchemy.orm import Session
 from guanxi.accounts.models import Account, AccountRole, Loan
 from guanxi.analytics.clusters import cluster_customers
 from guanxi.analytics.engine import StepTiming, compute_features
-from guanxi.analytics.history import migration_matrix
+from guanxi.analytics.history import customer_snapshots, migration_matrix
 from guanxi.analytics.rules import rule_members
 from guanxi.analytics.segmentation import SEGMENTATIONS, Rules, segment
 from guanxi.audit.service import record
 from guanxi.cases.models import Case
 from guanxi.clock import now
 from guanxi.db import Bind, session_factory
-from guanxi.errors import ValidationFailed
+from guanxi.errors import NotFound, ValidationFailed
 from guanxi.lake.snapshots import write_snapshot
 from guanxi.parties.models import Party
 from guanxi.parties.scope import get_visible_party_or_raise
@@ -38,7 +38,7 @@ from guanxi.products.models import Product
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Permission
 from guanxi.segments.models import AnalysisRun, CustomerSegment, RuleSegment
-from guanxi.segments.schemas import MigrationCell, SegmentSizes
+from guanxi.segments.schemas import CustomerFeatures, MigrationCell, SegmentHistoryEntry, SegmentSizes
 
 WRITE_BATCH = 10_000
 MIN_TO_CLUSTER = 50  # fewer customers than this have no behavioural clusters worth the name
@@ -309,3 +309,36 @@ def latest_profiles(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
         select(AnalysisRun).where(AnalysisRun.finished_at.is_not(None)).order_by(AnalysisRun.as_of.desc()).limit(1)
     ).first()
     return list(run.profiles or []) if run is not None else []
+
+
+def customer_features(*, session: Session, actor: Actor, lake_root: Path, party_id: int) -> CustomerFeatures:
+    """A customer's features as of the latest analysis that included them."""
+    actor.require(Permission.CUSTOMER_READ)
+    get_visible_party_or_raise(session=session, actor=actor, party_id=party_id)
+    rows = customer_snapshots(lake_root, "features", party_id)
+    if not rows:
+        raise NotFound(f"no analysis includes party {party_id} yet", details={"party_id": party_id})
+    latest = dict(rows[-1])
+    as_of = latest.pop("as_of")
+    latest.pop("party_id")
+    return CustomerFeatures(as_of=_as_date(as_of), features=latest)
+
+
+def segment_history(*, session: Session, actor: Actor, lake_root: Path, party_id: int) -> list[SegmentHistoryEntry]:
+    """A customer's segments on every analysed date, oldest first."""
+    actor.require(Permission.CUSTOMER_READ)
+    get_visible_party_or_raise(session=session, actor=actor, party_id=party_id)
+    return [
+        SegmentHistoryEntry(
+            as_of=_as_date(r["as_of"]),
+            segmentation=str(r["segmentation"]),
+            segment=str(r["segment"]),
+            reason=str(r["reason"]),
+        )
+        for r in customer_snapshots(lake_root, "segments", party_id)
+    ]
+
+
+def _as_date(value: object) -> dt.date:
+    # Hive partition values come back as dates or as text, depending on how DuckDB reads them.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

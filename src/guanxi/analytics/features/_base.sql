@@ -1,6 +1,7 @@
--- Shared views every feature query can use; {as_of} is the cut-off: nothing at or after it counts.
+-- Shared tables every feature query can use; {as_of} is the cut-off: nothing at or after it counts.
+-- my_txn is materialised once, so the groups do not each repeat the join.
 -- my_txn: transactions of accounts a party owns or co-owns, before the cut-off, in base currency.
-CREATE OR REPLACE TEMP VIEW my_txn AS
+CREATE OR REPLACE TEMP TABLE my_txn AS
 SELECT r.party_id, t.account_id, t.booked_at, t.direction, t.channel, t.txn_type, t.merchant_category,
        CAST(t.amount AS DOUBLE) * fx.rate AS amount_base,
        CAST(t.balance_after AS DOUBLE) * fx.rate AS balance_base,
