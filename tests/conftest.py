@@ -123,3 +123,28 @@ def session(bind: Connection) -> Iterator[Session]:
 def lake_root(tmp_path: Path) -> Path:
     """An empty lake."""
     return tmp_path / "lake"
+
+
+@pytest.fixture
+def canonical_bank(bind: Connection, lake_root: Path, tmp_path: Path, session: Session) -> dict[str, int]:
+    """The tiny canonical bank (tests/extracts.py) loaded through the ingest; a few of its ids."""
+    from sqlalchemy import select
+
+    from extracts import write_canonical
+    from guanxi.accounts.models import Account
+    from guanxi.ingest.mapping import builtin_mapping
+    from guanxi.ingest.service import ingest_extract
+    from guanxi.parties.models import Party
+
+    ingest_extract(
+        directory=write_canonical(tmp_path / "extract"),
+        mapping=builtin_mapping("canonical", "core"),
+        bind=bind,
+        lake_root=lake_root,
+        work_dir=tmp_path / "w",
+        quarantine_dir=tmp_path / "q",
+    )
+    return {
+        "wang": session.scalars(select(Party.id).where(Party.source_key == "C1")).one(),
+        "a1": session.scalars(select(Account.id).where(Account.source_key == "A1")).one(),
+    }

@@ -17,8 +17,6 @@ from guanxi.audit.models import AuditEvent
 from guanxi.cli.main import app
 from guanxi.config import get_settings
 from guanxi.errors import PermissionDenied
-from guanxi.ingest.mapping import builtin_mapping
-from guanxi.ingest.service import ingest_extract
 from guanxi.lake.snapshots import read_snapshot, snapshot_dates
 from guanxi.parties.models import Party
 from guanxi.security.actor import Actor
@@ -31,15 +29,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def loaded(bind, lake_root: Path, tmp_path: Path) -> None:
-    ingest_extract(
-        directory=write_canonical(tmp_path / "extract"),
-        mapping=builtin_mapping("canonical", "core"),
-        bind=bind,
-        lake_root=lake_root,
-        work_dir=tmp_path / "w",
-        quarantine_dir=tmp_path / "q",
-    )
+def loaded(canonical_bank: dict[str, int]) -> None:
+    """The tiny canonical bank, loaded through the ingest."""
 
 
 def _run(bind, lake_root: Path, as_of: dt.date, actor: Actor = SYSTEM):

@@ -3,6 +3,7 @@ each user placed so that one customer ("own") is in their scope and another ("ot
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from guanxi.config import Settings, get_settings
 from guanxi.security import auth
 from guanxi.security.permissions import Role
 from guanxi.security.service import SYSTEM, create_user
+from guanxi.segments.service import run_analysis
 
 PASSWORD = "Correct-Horse-Battery-9"
 
@@ -122,6 +124,41 @@ def headers(session: Session) -> dict[Role, dict[str, str]]:
             )
             out[role] = {"Authorization": f"Bearer {issued.token}"}
     return out
+
+
+@pytest.fixture
+def browser_sign_in(client, world, session):
+    """Sign the test client in as ``role``'s user with a browser session cookie; returns the token."""
+
+    def _sign_in(role: Role) -> str:
+        issued = auth.sign_in(
+            session=session,
+            settings=get_settings(),
+            vault=client.app.state.vault,
+            username=world.usernames[role],
+            password=PASSWORD,
+        )
+        client.cookies.set("guanxi_session", issued.token)
+        return issued.token
+
+    return _sign_in
+
+
+@pytest.fixture
+def analyse(client, bind):
+    """Run the analytics on the test bank as of the given dates."""
+
+    def _analyse(*days: dt.date) -> None:
+        for day in days:
+            run_analysis(
+                bind=bind,
+                actor=SYSTEM,
+                lake_root=client.app.state.lake_root,
+                as_of=day,
+                fx_rates=get_settings().fx_rates,
+            )
+
+    return _analyse
 
 
 @pytest.fixture

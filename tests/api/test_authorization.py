@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 
 from guanxi.app import create_app
-from guanxi.config import Settings, get_settings
+from guanxi.config import Settings
 from guanxi.security.permissions import ROLE_PERMISSIONS, ROLE_SCOPE, Permission, Role, Scope
-from guanxi.security.service import SYSTEM
-from guanxi.segments.service import run_analysis
 
 P = Permission
 
@@ -108,15 +106,9 @@ def _expected(route: Route, role: Role, which: str) -> int:
 
 
 @pytest.fixture
-def analysed(bind, client, world) -> None:
+def analysed(analyse) -> None:
     """The analytics run once, so segment endpoints have a snapshot to read."""
-    run_analysis(
-        bind=bind,
-        actor=SYSTEM,
-        lake_root=client.app.state.lake_root,
-        as_of=dt.date.fromisoformat(AS_OF),
-        fx_rates=get_settings().fx_rates,
-    )
+    analyse(dt.date.fromisoformat(AS_OF))
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.template}")

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from sqlalchemy.orm import Session
 
-from extracts import write_canonical
-from guanxi.ingest.mapping import builtin_mapping
-from guanxi.ingest.service import ingest_extract
 from guanxi.security.permissions import Role
 
 
 @pytest.fixture
-def loaded(bind, lake_root: Path, tmp_path: Path, session: Session) -> dict[str, int]:
+def loaded(canonical_bank: dict[str, int]) -> dict[str, int]:
     """The tiny canonical bank, loaded through the ingest."""
-    ingest_extract(
-        directory=write_canonical(tmp_path / "extract"),
-        mapping=builtin_mapping("canonical", "core"),
-        bind=bind,
-        lake_root=lake_root,
-        work_dir=tmp_path / "w",
-        quarantine_dir=tmp_path / "q",
-    )
-    from sqlalchemy import select
-
-    from guanxi.accounts.models import Account
-    from guanxi.parties.models import Party
-
-    return {
-        "wang": session.scalars(select(Party.id).where(Party.source_key == "C1")).one(),
-        "a1": session.scalars(select(Account.id).where(Account.source_key == "A1")).one(),
-    }
+    return canonical_bank
 
 
 def test_search_parties_by_name(client, headers, loaded):

@@ -10,28 +10,14 @@ import pytest
 
 from guanxi.api.csrf import csrf_token
 from guanxi.config import get_settings
-from guanxi.security import auth
 from guanxi.security.permissions import Role
-from guanxi.security.service import SYSTEM
-from guanxi.segments.service import run_analysis
 
 
 @pytest.fixture
-def analyst(client, world, session, bind):
-    """The marketing analyst signed in, after two analyses."""
-    for day in (dt.date(2026, 10, 1), dt.date(2026, 11, 1)):
-        run_analysis(
-            bind=bind, actor=SYSTEM, lake_root=client.app.state.lake_root, as_of=day, fx_rates=get_settings().fx_rates
-        )
-    issued = auth.sign_in(
-        session=session,
-        settings=get_settings(),
-        vault=client.app.state.vault,
-        username=world.usernames[Role.MARKETING_ANALYST],
-        password="Correct-Horse-Battery-9",
-    )
-    client.cookies.set("guanxi_session", issued.token)
-    return issued.token
+def analyst(browser_sign_in, analyse) -> str:
+    """The marketing analyst signed in, after two analyses; returns the session token."""
+    analyse(dt.date(2026, 10, 1), dt.date(2026, 11, 1))
+    return browser_sign_in(Role.MARKETING_ANALYST)
 
 
 def test_the_explorer_shows_sizes_and_the_migration_matrix(client, analyst):
@@ -63,22 +49,9 @@ def test_saving_a_rule_needs_the_csrf_token(client, analyst):
     assert "<td>everyone</td><td><code>txn_count_30d &gt;= 0</code></td>" in client.get("/segments").text
 
 
-def test_an_rm_without_segment_write_sees_no_save_form(client, world, session, bind):
-    run_analysis(
-        bind=bind,
-        actor=SYSTEM,
-        lake_root=client.app.state.lake_root,
-        as_of=dt.date(2026, 11, 1),
-        fx_rates=get_settings().fx_rates,
-    )
-    issued = auth.sign_in(
-        session=session,
-        settings=get_settings(),
-        vault=client.app.state.vault,
-        username=world.usernames[Role.RELATIONSHIP_MANAGER],
-        password="Correct-Horse-Battery-9",
-    )
-    client.cookies.set("guanxi_session", issued.token)
+def test_an_rm_without_segment_write_sees_no_save_form(client, browser_sign_in, analyse):
+    analyse(dt.date(2026, 11, 1))
+    browser_sign_in(Role.RELATIONSHIP_MANAGER)
     page = client.get("/segments")
     assert page.status_code == 200
     assert 'action="/segments/rules"' not in page.text

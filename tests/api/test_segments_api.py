@@ -8,20 +8,14 @@ import pytest
 
 from guanxi.analytics.catalogue import features
 from guanxi.analytics.segmentation import RULE_SEGMENTATIONS
-from guanxi.config import get_settings
 from guanxi.security.permissions import Role
-from guanxi.security.service import SYSTEM
-from guanxi.segments.service import run_analysis
 
 DATES = (dt.date(2026, 10, 1), dt.date(2026, 11, 1))
 
 
 @pytest.fixture
-def analysed(client, world, bind) -> None:
-    for day in DATES:
-        run_analysis(
-            bind=bind, actor=SYSTEM, lake_root=client.app.state.lake_root, as_of=day, fx_rates=get_settings().fx_rates
-        )
+def analysed(analyse) -> None:
+    analyse(*DATES)
 
 
 def test_a_customers_features_come_from_the_latest_analysis(client, world, analysed):

@@ -16,11 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from guanxi.config import get_settings
-from guanxi.security import auth
 from guanxi.security.permissions import Role
-from guanxi.security.service import SYSTEM
-from guanxi.segments.service import run_analysis
 from guanxi.web.i18n import LOCALES, catalogue
 
 TEMPLATES = Path(resources.files("guanxi.web").joinpath("templates"))
@@ -92,24 +88,11 @@ def test_every_message_a_template_asks_for_exists():
 
 
 @pytest.fixture
-def signed_in(client, world, session, bind):
+def signed_in(client, browser_sign_in, analyse):
     """The browser client signed in as the administrator (sees every page), with segments computed
     so the 360 and the segments explorer show them."""
-    run_analysis(
-        bind=bind,
-        actor=SYSTEM,
-        lake_root=client.app.state.lake_root,
-        as_of=dt.date(2026, 11, 1),
-        fx_rates=get_settings().fx_rates,
-    )
-    issued = auth.sign_in(
-        session=session,
-        settings=get_settings(),
-        vault=client.app.state.vault,
-        username=world.usernames[Role.ADMIN],
-        password="Correct-Horse-Battery-9",
-    )
-    client.cookies.set("guanxi_session", issued.token)
+    analyse(dt.date(2026, 11, 1))
+    browser_sign_in(Role.ADMIN)
     return client
 
 
