@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 from typing import Annotated
@@ -13,12 +14,14 @@ from sqlalchemy import Engine
 from guanxi.cli.common import ExitCode, console, progress_bars, run_reporting_errors
 from guanxi.cli.demo_setup import demo_staff_keys, ensure_demo_teams
 from guanxi.cli.ingest_commands import print_ingest_report, run_ingest
-from guanxi.config import get_settings
+from guanxi.clock import today
+from guanxi.config import Settings, get_settings
 from guanxi.db import make_engine, unit_of_work
 from guanxi.errors import Conflict
 from guanxi.migrate import upgrade
 from guanxi.security.permissions import Role
 from guanxi.security.service import SYSTEM, create_user
+from guanxi.segments.service import run_analysis
 
 # Demo users, one per role a bank's staff hold, all with DEMO_PASSWORD. Only `guanxi demo`
 # creates them, and it refuses to run in production.
@@ -71,6 +74,26 @@ def ensure_demo_users(engine: Engine | None = None) -> dict[Role, str]:
     return staff
 
 
+def analyse_demo(settings: Settings) -> None:
+    """Segment the demo bank as of the first of last month and today, so the workspace has a history."""
+    engine = make_engine(settings.resolved_database_url)
+    last_month = (today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    for day in (last_month, today()):
+        with progress_bars() as bars:
+            bars.start(f"analyse as of {day.isoformat()}", None)
+            run_reporting_errors(
+                lambda day=day: run_analysis(
+                    bind=engine,
+                    actor=SYSTEM,
+                    lake_root=settings.resolved_lake_path,
+                    as_of=day,
+                    fx_rates=settings.fx_rates,
+                    on_step=lambda _t: bars.advance(1),
+                )
+            )
+            bars.finish()
+
+
 def demo(
     customers: Annotated[int, typer.Option(min=100, help="customers in the demo bank")] = 5000,
     months: Annotated[int, typer.Option(min=1, max=60, help="months of history")] = 12,
@@ -112,6 +135,7 @@ def demo(
         )
     print_ingest_report(report)
     ensure_demo_users()
+    analyse_demo(settings)
     table = Table(title=f"demo users (password {DEMO_PASSWORD})")
     for column in ("user", "role"):
         table.add_column(column)
