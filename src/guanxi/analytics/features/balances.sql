@@ -9,11 +9,11 @@
 --   liabilities: {unit: base currency, en: "Amounts owed to the bank", zh: "負債"}
 WITH account_month AS (
     -- each account's last balance in each of the last 6 months
-    SELECT party_id, account_id, date_diff('month', CAST(booked_at AS DATE), CAST({as_of} AS DATE)) AS months_ago,
+    SELECT party_id, account_id, months_ago,
            arg_max(balance_base, booked_at) AS balance
     FROM my_txn
     WHERE balance_base IS NOT NULL AND age_days < 190
-    GROUP BY party_id, account_id, date_diff('month', CAST(booked_at AS DATE), CAST({as_of} AS DATE))
+    GROUP BY party_id, account_id, months_ago
 ),
 party_month AS (
     SELECT party_id, months_ago, sum(balance) AS total,
