@@ -15,6 +15,7 @@ from fastapi import Request
 
 from guanxi.errors import GuanxiError
 
+SESSION_COOKIE = "guanxi_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 
@@ -36,6 +37,11 @@ def check_csrf(secret: str, session_token: str, presented: str | None) -> None:
     """Raise ``CsrfFailed`` unless ``presented`` is the session's CSRF token."""
     if not presented or not hmac.compare_digest(presented, csrf_token(secret, session_token)):
         raise CsrfFailed("this form has expired or did not come from Guanxi: reload the page and try again")
+
+
+def check_csrf_form(request: Request, presented: str | None) -> None:
+    """Check the ``csrf_token`` field of a form posted with the browser's session cookie."""
+    check_csrf(request.app.state.settings.secret_key, request.cookies.get(SESSION_COOKIE, ""), presented)
 
 
 def check_csrf_header(request: Request, session_token: str) -> None:

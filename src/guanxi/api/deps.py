@@ -11,10 +11,9 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from guanxi.api.csrf import check_csrf_header
+from guanxi.api.csrf import SESSION_COOKIE, check_csrf_header
 from guanxi.errors import GuanxiError, PermissionDenied
 
-SESSION_COOKIE = "guanxi_session"
 _bearer = HTTPBearer(auto_error=False, description="an API token from POST /api/v1/auth/tokens")
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="a browser session")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from guanxi.api.csrf import check_csrf
+from guanxi.api.csrf import check_csrf_form
 from guanxi.api.deps import SESSION_COOKIE, SessionDep, client_address
 from guanxi.errors import GuanxiError
 from guanxi.security import auth
@@ -90,7 +90,7 @@ def sign_out(
     csrf_token: Annotated[str | None, Form(max_length=100)] = None,
 ) -> Response:
     """End the session (the token is revoked, not just forgotten by the browser)."""
-    check_csrf(request.app.state.settings.secret_key, request.cookies.get(SESSION_COOKIE, ""), csrf_token)
+    check_csrf_form(request, csrf_token)
     if actor.token_id is not None:
         auth.revoke_token(session=session, actor=actor, token_id=actor.token_id)
     response = RedirectResponse("/sign-in", status_code=303)

@@ -11,8 +11,8 @@ from fastapi import Form, Query, Request
 from fastapi.responses import Response
 
 from guanxi.accounts.service import list_party_accounts
-from guanxi.api.csrf import check_csrf
-from guanxi.api.deps import SESSION_COOKIE, RowId, SessionDep
+from guanxi.api.csrf import check_csrf_form
+from guanxi.api.deps import RowId, SessionDep
 from guanxi.cases.service import list_party_cases
 from guanxi.clock import today
 from guanxi.lake.profile import customer_history
@@ -20,6 +20,7 @@ from guanxi.parties.service import get_party_detail, list_parties, reveal_pii
 from guanxi.privacy.consent import consent_state
 from guanxi.security.permissions import Permission
 from guanxi.segments.service import customer_segments
+from guanxi.web.charts import pie, series
 from guanxi.web.i18n import Translator
 from guanxi.web.render import render, translator
 from guanxi.web.session import PageActor
@@ -52,22 +53,8 @@ def _balance_chart(tr: Translator, monthly: list[tuple[str, str, Decimal]]) -> d
     for month, currency, total in monthly:
         by_currency[currency][month] = float(total)
     months = sorted({m for m, _, _ in monthly})
-    return {
-        "kind": "line",
-        "label": tr.t("customer.balance_chart"),
-        "categories": months,
-        "series": [
-            {"name": currency, "data": [values.get(m) for m in months]} for currency, values in by_currency.items()
-        ],
-    }
-
-
-def _pie(tr: Translator, label_key: str, kind: str, rows: list[tuple[str, Any]]) -> dict[str, Any]:
-    return {
-        "kind": "pie",
-        "label": tr.t(label_key),
-        "data": [{"name": tr.code(kind, name), "value": float(value)} for name, value in rows],
-    }
+    lines = [(currency, [values.get(m) for m in months]) for currency, values in by_currency.items()]
+    return series("line", tr.t("customer.balance_chart"), months, lines)
 
 
 def customer_page(
@@ -93,8 +80,11 @@ def customer_page(
     charts = {}
     if history is not None:
         charts["balances"] = _balance_chart(tr, history.monthly_balances)
-        charts["spending"] = _pie(tr, "customer.spending", "category", [(c, a) for c, _, a in history.spending])
-        charts["channels"] = _pie(tr, "customer.channel_mix", "channel", history.channels)
+        spending = [(tr.code("category", c), float(a)) for c, _, a in history.spending]
+        charts["spending"] = pie(tr.t("customer.spending"), spending)
+        charts["channels"] = pie(
+            tr.t("customer.channel_mix"), [(tr.code("channel", c), n) for c, n in history.channels]
+        )
     timeline = sorted(
         [("account_opened", dt.datetime.combine(a.opened_on, dt.time(), dt.UTC), a.account_number) for a in accounts]
         + [("case_opened", c.opened_at, c.subject) for c in cases]
@@ -133,7 +123,7 @@ def reveal_submit(
     csrf_token: Annotated[str | None, Form(max_length=100)] = None,
 ) -> Response:
     """Reveal one masked field (audited with the reason) and show the page with it in clear."""
-    check_csrf(request.app.state.settings.secret_key, request.cookies.get(SESSION_COOKIE, ""), csrf_token)
+    check_csrf_form(request, csrf_token)
     revealed = reveal_pii(
         session=session, actor=actor, vault=request.app.state.vault, party_id=party_id, fields=[field], reason=reason
     )

@@ -13,6 +13,7 @@ from guanxi.api.deps import SessionDep
 from guanxi.errors import GuanxiError
 from guanxi.security.permissions import Permission
 from guanxi.web import audit_pages, auth_pages, customer_pages, segment_pages
+from guanxi.web.charts import pie, series
 from guanxi.web.i18n import LOCALES
 from guanxi.web.render import LOCALE_COOKIE, THEME_COOKIE, THEMES, render, translator
 from guanxi.web.session import PageActor, SignInRequired, page_actor, safe_next
@@ -27,17 +28,13 @@ def home(request: Request, session: SessionDep, actor: PageActor) -> Response:
     if overview is not None:
         tr = translator(request)
         charts = {
-            "status": {
-                "kind": "pie",
-                "label": tr.t("home.by_status"),
-                "data": [{"name": tr.code("status", s), "value": n} for s, n in overview.by_status],
-            },
-            "family": {
-                "kind": "bar",
-                "label": tr.t("home.by_family"),
-                "categories": [tr.code("family", f) for f, _ in overview.holders_by_family],
-                "series": [{"name": tr.t("home.customers"), "data": [n for _, n in overview.holders_by_family]}],
-            },
+            "status": pie(tr.t("home.by_status"), [(tr.code("status", s), n) for s, n in overview.by_status]),
+            "family": series(
+                "bar",
+                tr.t("home.by_family"),
+                [tr.code("family", f) for f, _ in overview.holders_by_family],
+                [(tr.t("home.customers"), [n for _, n in overview.holders_by_family])],
+            ),
         }
     return render(request, "home.html", actor, overview=overview, charts=charts)
 

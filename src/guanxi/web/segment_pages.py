@@ -10,14 +10,15 @@ from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from guanxi.analytics.segmentation import SEGMENTATIONS
-from guanxi.api.csrf import check_csrf
-from guanxi.api.deps import SESSION_COOKIE, SessionDep
+from guanxi.api.csrf import check_csrf_form
+from guanxi.api.deps import SessionDep
 from guanxi.errors import GuanxiError
 from guanxi.lake.snapshots import snapshot_dates
 from guanxi.security.permissions import Permission
 from guanxi.segments.rules import count_rule, list_rule_segments, save_rule_segment
 from guanxi.segments.schemas import RuleSegmentCreate
 from guanxi.segments.service import latest_profiles, segment_migration, segment_sizes
+from guanxi.web.charts import series
 from guanxi.web.i18n import Translator
 from guanxi.web.render import render, translator
 from guanxi.web.session import PageActor
@@ -25,12 +26,12 @@ from guanxi.web.session import PageActor
 
 def _size_charts(tr: Translator, sizes: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
     return {
-        segmentation: {
-            "kind": "bar",
-            "label": tr.t(f"segmentation.{segmentation}"),
-            "categories": [tr.t(f"segment.{name}") for name in counts],
-            "series": [{"name": tr.t("home.customers"), "data": list(counts.values())}],
-        }
+        segmentation: series(
+            "bar",
+            tr.t(f"segmentation.{segmentation}"),
+            [tr.t(f"segment.{name}") for name in counts],
+            [(tr.t("home.customers"), list(counts.values()))],
+        )
         for segmentation, counts in sizes.items()
     }
 
@@ -98,7 +99,7 @@ def save_rule_submit(
     csrf_token: Annotated[str | None, Form(max_length=100)] = None,
 ) -> Response:
     """Save the rule being built, then show the explorer again."""
-    check_csrf(request.app.state.settings.secret_key, request.cookies.get(SESSION_COOKIE, ""), csrf_token)
+    check_csrf_form(request, csrf_token)
     save_rule_segment(
         session=session,
         actor=actor,

@@ -1,0 +1,24 @@
+"""Chart specifications for the pages: what ``static/js/guanxi.js`` draws with ECharts from a
+``data-chart`` attribute. Labels arrive already translated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+def pie(label: str, slices: Iterable[tuple[str, float]]) -> dict[str, Any]:
+    """A pie (drawn as a ring) of named values."""
+    return {"kind": "pie", "label": label, "data": [{"name": name, "value": float(value)} for name, value in slices]}
+
+
+def series(
+    kind: str, label: str, categories: Sequence[str], lines: Iterable[tuple[str, Sequence[float | None]]]
+) -> dict[str, Any]:
+    """A bar or line chart: categories along the axis, one series per (name, values)."""
+    return {
+        "kind": kind,
+        "label": label,
+        "categories": list(categories),
+        "series": [{"name": name, "data": list(values)} for name, values in lines],
+    }
