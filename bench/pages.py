@@ -22,11 +22,13 @@ from guanxi.cases.service import list_party_cases
 from guanxi.cli.serve_commands import DEMO_PASSWORD
 from guanxi.clock import today
 from guanxi.config import get_settings
+from guanxi.history.service import NOTABLE_AMOUNT, customer_timeline
 from guanxi.lake.profile import customer_history
 from guanxi.parties.service import get_party_detail
 from guanxi.privacy.consent import consent_state
 from guanxi.security import auth
 from guanxi.security.pii import Vault
+from guanxi.segments.service import customer_segments
 
 CUSTOMERS = 50
 
@@ -57,9 +59,19 @@ def main() -> None:
         with factory() as session:
             get_party_detail(session=session, actor=actor, party_id=party_id)
             accounts = list_party_accounts(session=session, actor=actor, party_id=party_id)
-            customer_history(settings.resolved_lake_path, [a.id for a in accounts], since=since)
+            history = customer_history(
+                settings.resolved_lake_path, [a.id for a in accounts], since=since, notable_amount=NOTABLE_AMOUNT
+            )
             consent_state(session=session, actor=actor, party_id=party_id)
+            customer_segments(session=session, actor=actor, party_id=party_id)
             list_party_cases(session=session, actor=actor, party_id=party_id)
+            customer_timeline(
+                session=session,
+                actor=actor,
+                party_id=party_id,
+                lake_root=settings.resolved_lake_path,
+                notable=history.notable,
+            )
 
     page_times: list[float] = []
     bare_times: list[float] = []

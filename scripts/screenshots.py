@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from guanxi.accounts.models import AccountRole
 from guanxi.app import create_app
+from guanxi.cases.models import CaseEvent
 from guanxi.cli.serve_commands import DEMO_PASSWORD
 from guanxi.config import get_settings
 from guanxi.db import make_engine, session_factory
@@ -51,6 +52,17 @@ def _showcase_customer() -> int:
         ).one()
 
 
+def _showcase_case() -> int:
+    """The case with the longest history: a full case page."""
+    with session_factory(make_engine(get_settings().resolved_database_url))() as session:
+        return session.scalars(
+            select(CaseEvent.case_id)
+            .group_by(CaseEvent.case_id)
+            .order_by(func.count().desc(), CaseEvent.case_id)
+            .limit(1)
+        ).one()
+
+
 def main() -> int:
     """Take the screenshots; return the exit status."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -66,6 +78,9 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     shots = [("dashboard", "manager.li", "/"), ("customer-360", "rm.chen", f"/customers/{customer}")]
     shots.append(("customers", "rm.chen", "/customers"))
+    shots.append(("cases", "admin", "/cases?view=all"))
+    shots.append(("case", "admin", f"/cases/{_showcase_case()}"))
+    shots.append(("service-insights", "manager.li", "/cases/insights?months=6"))
     shots.append(
         ("segments", "analyst.smith", "/segments?rule=aum%20%3E%3D%20600000%20and%20digital_share%20%3C%200.3")
     )

@@ -177,7 +177,7 @@ def make_case(session: Session, party: Party, *, team: Team | None, status: str 
         party_id=party.id,
         team_id=team.id if team else None,
         case_type="complaint",
-        category="fees",
+        category="fees_charges",
         channel="phone",
         status=status,
         subject="Charged twice",

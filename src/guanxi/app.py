@@ -16,10 +16,15 @@ from guanxi import __version__
 from guanxi.accounts.api import router as accounts_router
 from guanxi.api.errors import ERROR_RESPONSES, install_error_handlers
 from guanxi.api.hardening import RateLimiter, install_hardening
+from guanxi.appointments.api import router as appointments_router
 from guanxi.audit.api import router as audit_router
+from guanxi.calendars.api import router as calendars_router
+from guanxi.cases.api import router as cases_router
 from guanxi.config import Settings, get_settings
 from guanxi.db import Bind, make_engine, session_factory
+from guanxi.events.api import router as events_router
 from guanxi.ingest.api import router as ingest_router
+from guanxi.interactions.api import router as interactions_router
 from guanxi.parties.api import router as parties_router
 from guanxi.privacy.api import router as privacy_router
 from guanxi.products.api import router as products_router
@@ -27,6 +32,7 @@ from guanxi.security.api import router as security_router
 from guanxi.security.auth import authenticate_token
 from guanxi.security.pii import Vault
 from guanxi.segments.api import router as segments_router
+from guanxi.surveys.api import router as surveys_router
 from guanxi.team.api import router as team_router
 from guanxi.web.routes import error_page, install_web
 
@@ -40,6 +46,12 @@ API_ROUTERS = (
     ingest_router,
     audit_router,
     segments_router,
+    cases_router,
+    calendars_router,
+    interactions_router,
+    surveys_router,
+    appointments_router,
+    events_router,
 )
 
 # Swagger UI from vendored files; its start-up script is a file too, so no inline script is needed.

@@ -319,3 +319,86 @@ MERCHANT_CATEGORIES = (
 def values(enum: type[StrEnum]) -> list[str]:
     """Return the stored values of a code list, in declaration order."""
     return [member.value for member in enum]
+
+
+class CaseType(StrEnum):
+    """What kind of case a customer raised."""
+
+    COMPLAINT = "complaint"
+    SERVICE_REQUEST = "service_request"
+    DISPUTE = "dispute"
+    ENQUIRY = "enquiry"
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands in its workflow."""
+
+    NEW = "new"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    WAITING_FOR_CUSTOMER = "waiting_for_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+# A case is open (counts against SLA and scopes a service agent's view) in these states.
+OPEN_CASE_STATUSES = (
+    CaseStatus.NEW,
+    CaseStatus.ASSIGNED,
+    CaseStatus.IN_PROGRESS,
+    CaseStatus.WAITING_FOR_CUSTOMER,
+    CaseStatus.REOPENED,
+)
+
+
+class CasePriority(StrEnum):
+    """How urgent a case is."""
+
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class ContactChannel(StrEnum):
+    """Channels through which the bank and a customer are in contact."""
+
+    BRANCH = "branch"
+    PHONE = "phone"
+    EMAIL = "email"
+    SMS = "sms"
+    MOBILE_APP = "mobile_app"
+    WEB = "web"
+    WECHAT = "wechat"
+    ASSISTANT = "assistant"
+    RM_VISIT = "rm_visit"
+    LETTER = "letter"
+
+
+class ResolutionCode(StrEnum):
+    """How a case was resolved (required to close it)."""
+
+    RESOLVED_IN_FAVOUR = "resolved_in_favour"
+    PARTIALLY_UPHELD = "partially_upheld"
+    NOT_UPHELD = "not_upheld"
+    EXPLAINED = "explained"
+    REQUEST_FULFILLED = "request_fulfilled"
+    REFERRED = "referred"
+    WITHDRAWN = "withdrawn"
+    DUPLICATE = "duplicate"
+
+
+class RootCause(StrEnum):
+    """Why the case happened (required to close it; the root-cause report groups by it)."""
+
+    PROCESS = "process"
+    SYSTEM = "system"
+    STAFF_CONDUCT = "staff_conduct"
+    PRODUCT_DESIGN = "product_design"
+    FEES_PRICING = "fees_pricing"
+    COMMUNICATION = "communication"
+    THIRD_PARTY = "third_party"
+    FRAUD = "fraud"
+    CUSTOMER_ERROR = "customer_error"
+    NO_FAULT = "no_fault"

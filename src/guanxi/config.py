@@ -27,9 +27,27 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under var_dir if unset")
     lake_path: Path | None = Field(default=None, description="root of the Parquet lake; var_dir/lake if unset")
-    engine: Literal["duckdb", "spark"] = "duckdb"
+    engine: Literal["duckdb", "spark"] = Field(default="duckdb", description="analytics engine of guanxi analyze")
+    spark_master: str = Field(
+        default="local[2]", description="Spark master URL of the spark engine (local or a cluster)"
+    )
+    spark_driver_memory: str = Field(default="4g", description="memory of the Spark driver the spark engine starts")
+    spark_conf: dict[str, str] = Field(
+        default_factory=dict, description="more Spark settings for the spark engine, e.g. executor memory (JSON)"
+    )
     default_locale: Literal["en", "zh-Hans", "zh-Hant"] = "en"
     default_currency: str = "CNY"
+    timezone: str = Field(default="Asia/Shanghai", description="the bank's time zone (default business calendar)")
+    sla_at_risk_share: float = Field(
+        default=0.25, gt=0, lt=1, description="a case is at risk when less than this share of its SLA is left"
+    )
+    high_value_tiers: list[str] = Field(
+        default_factory=lambda: ["private", "affluent"],
+        description="value tiers whose cases go to their own relationship manager's team",
+    )
+    smtp_host: str | None = Field(default=None, description="mail server for outbound email; recorded only if unset")
+    smtp_port: int = 25
+    mail_from: str = "service@guanxi.invalid"
     secret_key: str = Field(default=DEFAULT_SECRET, description="signs CSRF tokens")
     pii_key: str = Field(default=DEFAULT_SECRET, description="key-encryption key for customers' data keys")
     pii_previous_keys: list[str] = Field(default_factory=list, description="older PII keys, readable during rotation")

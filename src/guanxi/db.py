@@ -9,13 +9,14 @@ ten-thousandths there).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -47,6 +48,9 @@ from sqlalchemy.types import TypeDecorator
 
 from guanxi.config import get_settings
 from guanxi.money import STORAGE_PRECISION, STORAGE_SCALE
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -234,6 +238,19 @@ def atomic(session: Session) -> Iterator[Session]:
         raise RuntimeError("a use case was started inside another open transaction")
     with session.begin():
         yield session
+
+
+def use_case(func: Callable[P, R]) -> Callable[P, R]:
+    """Run a service taking ``session=`` as one transaction of its own: commit, or roll back on error."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        session = kwargs["session"]
+        assert isinstance(session, Session)
+        with session.begin():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 @contextmanager

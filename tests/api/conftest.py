@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from bookable import bookable_monday
 from factories import (
     make_account,
     make_branch,
@@ -26,7 +27,10 @@ from factories import (
     make_team,
 )
 from guanxi.app import create_app
+from guanxi.appointments.models import Appointment
+from guanxi.calendars.models import BusinessCalendar
 from guanxi.config import Settings, get_settings
+from guanxi.events.models import BankEvent, EventInvitation
 from guanxi.security import auth
 from guanxi.security.permissions import Role
 from guanxi.security.service import SYSTEM, create_user
@@ -71,7 +75,10 @@ def world(session: Session) -> World:
         make_document(session, own)
         make_contact(session, other, kind="email", value="lisi@example.com")
         make_household(session, own)
-        make_case(session, own, team=desk)
+        own_case = make_case(session, own, team=desk)
+        other_case = make_case(session, other, team=make_team(session, name="Harbour desk"))
+        calendar = BusinessCalendar(name="default", timezone="Asia/Shanghai", week={"mon": ["09:00", "17:00"]})
+        session.add(calendar)
         product = make_product(session)
         own_account = make_account(session, own, product)
         other_account = make_account(session, other, product)
@@ -105,6 +112,47 @@ def world(session: Session) -> World:
             "other_party": other.id,
             "own_account": own_account.id,
             "other_account": other_account.id,
+            "own_case": own_case.id,
+            "other_case": other_case.id,
+            "desk": desk.id,
+            "calendar": calendar.id,
+        }
+    with session.begin():
+        # Servicing rows: each customer's appointment with their RM on a bookable Monday at 09:00 in
+        # Shanghai, and an event that day both customers are invited to.
+        nine = dt.datetime.combine(bookable_monday(), dt.time(1, 0), tzinfo=dt.UTC)
+        appointments = [
+            Appointment(
+                party_id=party.id,
+                staff_id=manager_of.id,
+                branch_id=manager_of.branch_id,
+                resource=f"staff:{manager_of.id}",
+                starts_at=nine,
+                ends_at=nine + dt.timedelta(minutes=30),
+                purpose="investment_review",
+                status="booked",
+                booked_by="system",
+                booked_via="branch",
+            )
+            for party, manager_of in ((own, rm), (other, other_rm))
+        ]
+        event = BankEvent(
+            title="Investment salon",
+            kind="investment_salon",
+            starts_at=nine,
+            ends_at=nine + dt.timedelta(hours=2),
+            capacity=10,
+            status="open",
+            created_by="system",
+        )
+        session.add_all([*appointments, event])
+        session.flush()
+        session.add_all([EventInvitation(event_id=event.id, party_id=p.id, status="invited") for p in (own, other)])
+        world.ids |= {
+            "own_rm": rm.id,
+            "own_appointment": appointments[0].id,
+            "other_appointment": appointments[1].id,
+            "event": event.id,
         }
     return world
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bookable import bookable_monday
 from guanxi.security.permissions import Role
 from guanxi.web.i18n import LOCALES, catalogue
 
@@ -109,6 +110,14 @@ def test_the_main_pages_show_only_catalogue_strings(signed_in, world, locale):
         "/segments",
         "/segments?rule=aum%20%3E%3D%200",
         "/segments?rule=wealth%20%3E%201",
+        "/cases",
+        "/cases/insights",
+        "/events",
+        f"/events/{world.ids['event']}",
+        "/cases?view=all&status=closed&sla=breached",
+        f"/cases/{world.ids['own_case']}",
+        f"/customers/{world.ids['own_party']}/cases/new",
+        f"/customers/{world.ids['own_party']}/appointments/new?day={bookable_monday().isoformat()}",
     ]
     for path in pages:
         response = signed_in.get(path)

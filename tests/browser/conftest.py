@@ -57,6 +57,7 @@ class LiveBank:
     rm_customer: str  # the full name of a customer in rm.chen's book
     rm_customer_id: int
     outside_id: int  # a customer outside rm.chen's book and households
+    case_id: int  # an open complaint of that customer, in agent.wong's team
 
 
 def _free_port() -> int:
@@ -90,21 +91,22 @@ def _build(var: Path, settings: Settings) -> LiveBank:
             select(Party).where(Party.relationship_manager_id == rm_id).order_by(Party.id).limit(1)
         ).one()
         agent_team = session.scalar(select(Staff.team_id).where(Staff.source_key == staff[Role.SERVICE_AGENT]))
-        session.add(
-            Case(
-                party_id=customer.id,
-                team_id=agent_team,
-                case_type="complaint",
-                category="fees",
-                channel="phone",
-                subject="Charged twice",
-            )
+        case = Case(
+            party_id=customer.id,
+            team_id=agent_team,
+            case_type="complaint",
+            category="fees_charges",
+            channel="phone",
+            subject="Charged twice",
         )
+        session.add(case)
+        session.flush()
+        case_id = case.id
         name, customer_id = customer.full_name, customer.id
         rm = Actor(username="rm", role=Role.RELATIONSHIP_MANAGER, staff_id=rm_id)
         outside = session.scalar(select(Party.id).where(~visible_parties(rm)).order_by(Party.id).limit(1))
     engine.dispose()
-    return LiveBank(url="", rm_customer=name, rm_customer_id=customer_id, outside_id=outside)
+    return LiveBank(url="", rm_customer=name, rm_customer_id=customer_id, outside_id=outside, case_id=case_id)
 
 
 @pytest.fixture(scope="session")

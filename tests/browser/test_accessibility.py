@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
-PAGES = ["/", "/customers", "/customers/{id}", "/audit"]
+PAGES = ["/", "/customers", "/customers/{id}", "/audit", "/cases", "/cases/{case}", "/cases/insights", "/events"]
 ANALYST_PAGES = ["/segments", "/segments?rule=aum%20%3E%3D%201000000"]
 
 
@@ -30,7 +30,7 @@ def test_the_main_pages_pass_axe(page, sign_in, live_bank, theme):
     sign_in(page, "compliance.zhang")
     page.goto(f"/theme?theme={theme}&next=/")
     for path in PAGES:
-        page.goto(path.format(id=live_bank.rm_customer_id))
+        page.goto(path.format(id=live_bank.rm_customer_id, case=live_bank.case_id))
         page.wait_for_load_state("networkidle")
         assert _violations(page) == [], path
     page.context.clear_cookies()

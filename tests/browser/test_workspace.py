@@ -11,13 +11,13 @@ from guanxi.cli.serve_commands import DEMO_USERS
 
 # What each demo user's navigation offers (by the English labels).
 NAVIGATION = {
-    "admin": ["Home", "Customers", "Segments", "Audit log", "API"],
-    "rm.chen": ["Home", "Customers", "Segments", "API"],
-    "agent.wong": ["Home", "Customers", "API"],
-    "manager.li": ["Home", "Customers", "Segments", "API"],
+    "admin": ["Home", "Customers", "Cases", "Events", "Segments", "Audit log", "API"],
+    "rm.chen": ["Home", "Customers", "Cases", "Events", "Segments", "API"],
+    "agent.wong": ["Home", "Customers", "Cases", "Events", "API"],
+    "manager.li": ["Home", "Customers", "Cases", "Events", "Segments", "API"],
     "analyst.smith": ["Home", "Segments", "API"],
-    "compliance.zhang": ["Home", "Customers", "Audit log", "API"],
-    "auditor.ho": ["Home", "Customers", "Segments", "Audit log", "API"],
+    "compliance.zhang": ["Home", "Customers", "Cases", "Audit log", "API"],
+    "auditor.ho": ["Home", "Customers", "Cases", "Segments", "Audit log", "API"],
 }
 
 
@@ -144,3 +144,43 @@ def test_the_analyst_builds_a_rule_segment_and_sees_its_count(page, sign_in):
     assert row.locator("code").inner_text() == "digital_share >= 0.7"
     # and the migration matrix between the two analysed dates is shown
     assert page.locator("table.matrix tbody tr").count() >= 2
+
+
+def test_the_agent_opens_a_case_and_moves_it_through_its_states(page, sign_in, live_bank):
+    # given the agent on the 360 of the customer whose complaint their team holds
+    sign_in(page, "agent.wong")
+    page.goto(f"/customers/{live_bank.rm_customer_id}")
+    # when they open a new complaint from the 360
+    page.get_by_role("link", name="Open a case").click()
+    page.get_by_label("Category").select_option("credit_card")
+    page.get_by_label("Priority").select_option("high")
+    page.get_by_label("Subject").fill("Card blocked abroad")
+    page.get_by_label("What the customer said").fill("My card was declined in Tokyo.")
+    page.get_by_role("button", name="Open the case").click()
+    page.wait_for_url(re.compile(r".*/cases/\d+$"))
+    status = page.locator("#case-status")
+    assert status.get_attribute("data-status") in ("new", "assigned")
+    # and moves it through its states, resolving with a resolution and a root cause
+    for target, extra in (
+        ("in_progress", {}),
+        ("waiting_for_customer", {"note": "asked for the merchant receipt"}),
+        ("in_progress", {}),
+        ("resolved", {"resolution": "request_fulfilled", "cause": "system"}),
+        ("closed", {}),
+    ):
+        page.get_by_label("Move to").select_option(target)
+        if "note" in extra:
+            page.locator("#move-note").fill(extra["note"])
+        if "resolution" in extra:
+            page.get_by_label("Resolution").select_option(extra["resolution"])
+            page.get_by_label("Root cause").select_option(extra["cause"])
+        page.get_by_role("button", name="Change status").click()
+        page.wait_for_load_state()
+        # then the page shows the new state each time
+        assert status.get_attribute("data-status") == target
+    history = page.locator("#case-history").locator("xpath=..").inner_text()
+    assert history.count("Status changed") == 5
+    assert "asked for the merchant receipt" in history
+    # and the case is in the closed queue
+    page.goto("/cases?view=all&status=closed")
+    assert page.get_by_role("link", name=re.compile(r"^#\d+$")).count() >= 1

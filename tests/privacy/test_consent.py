@@ -13,9 +13,10 @@ from guanxi.audit.models import AuditEvent
 from guanxi.clock import frozen_at
 from guanxi.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.privacy import consent
-from guanxi.privacy.consent import consent_state, has_consent, record_consent
+from guanxi.privacy.consent import consent_state, record_consent
 from guanxi.privacy.schemas import ConsentChange
 from guanxi.security.actor import Actor
+from guanxi.security.consent import has_consent
 from guanxi.security.models import ConsentRecord
 from guanxi.security.permissions import Role
 

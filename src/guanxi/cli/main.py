@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from guanxi.cli import analytics_commands, db_commands, ingest_commands, security_commands, serve_commands
+from guanxi.cli import (
+    analytics_commands,
+    db_commands,
+    ingest_commands,
+    model_commands,
+    security_commands,
+    serve_commands,
+    service_commands,
+    worker_commands,
+)
 
 app = typer.Typer(
     name="guanxi",
@@ -20,6 +29,12 @@ app.add_typer(security_commands.customers_app, name="customers")
 app.add_typer(analytics_commands.features_app, name="features")
 app.add_typer(analytics_commands.segments_app, name="segments")
 app.add_typer(analytics_commands.eval_app, name="eval")
+app.add_typer(service_commands.cases_app, name="cases")
+app.add_typer(model_commands.models_app, name="models")
+service_commands.cases_app.command("sweep")(worker_commands.sweep)
+app.add_typer(worker_commands.outbox_app, name="outbox")
+app.command("worker")(worker_commands.worker)
+analytics_commands.eval_app.command("complaints")(service_commands.eval_complaints)
 app.command("analyze")(analytics_commands.analyze)
 app.command("generate")(ingest_commands.generate)
 app.command("ingest")(ingest_commands.ingest)

@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from guanxi.cli.common import ExitCode, console, progress_bars, run_reporting_errors
+from guanxi.cli.demo_servicing import seed_servicing
 from guanxi.cli.demo_setup import demo_staff_keys, ensure_demo_teams
 from guanxi.cli.ingest_commands import print_ingest_report, run_ingest
 from guanxi.clock import today
@@ -20,6 +21,7 @@ from guanxi.db import make_engine, unit_of_work
 from guanxi.errors import Conflict
 from guanxi.migrate import upgrade
 from guanxi.security.permissions import Role
+from guanxi.security.pii import Vault
 from guanxi.security.service import SYSTEM, create_user
 from guanxi.segments.service import run_analysis
 
@@ -94,6 +96,22 @@ def analyse_demo(settings: Settings) -> None:
             bars.finish()
 
 
+def service_demo(settings: Settings, *, customers: int, seed: int) -> None:
+    """Give the demo bank its cases, contacts and survey answers (once)."""
+    cases = max(30, customers // 20)
+    with progress_bars() as bars:
+        bars.start("servicing history", cases * 3)
+        seed_servicing(
+            make_engine(settings.resolved_database_url),
+            vault=Vault.from_settings(settings),
+            seed=seed,
+            cases=cases,
+            contacts=cases * 2,
+            on_step=lambda: bars.advance(1),
+        )
+        bars.finish()
+
+
 def demo(
     customers: Annotated[int, typer.Option(min=100, help="customers in the demo bank")] = 5000,
     months: Annotated[int, typer.Option(min=1, max=60, help="months of history")] = 12,
@@ -136,6 +154,7 @@ def demo(
     print_ingest_report(report)
     ensure_demo_users()
     analyse_demo(settings)
+    service_demo(settings, customers=customers, seed=seed)
     table = Table(title=f"demo users (password {DEMO_PASSWORD})")
     for column in ("user", "role"):
         table.add_column(column)

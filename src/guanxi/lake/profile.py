@@ -14,6 +14,8 @@ import pyarrow as pa
 from guanxi.lake.duck import connect
 from guanxi.lake.layout import has_data, scan_sql
 
+NOTABLE_COLUMNS = "booked_at, amount, currency, direction, channel, txn_type, merchant_category, counterparty"
+
 
 @dataclass
 class LakeProfile:
@@ -24,6 +26,7 @@ class LakeProfile:
     recent: list[dict[str, Any]] = field(default_factory=list)
     spending: list[tuple[str, str, Decimal]] = field(default_factory=list)  # (category, currency, amount)
     channels: list[tuple[str, int]] = field(default_factory=list)  # (channel, transactions)
+    notable: list[dict[str, Any]] = field(default_factory=list)  # the largest, for the timeline
 
 
 def month_end_totals(per_account: list[tuple[int, str, str, Any]]) -> list[tuple[str, str, Decimal]]:
@@ -43,8 +46,11 @@ def month_end_totals(per_account: list[tuple[int, str, str, Any]]) -> list[tuple
     return [(month, currency, total) for (month, currency), total in sorted(totals.items())]
 
 
-def customer_history(root: Path, account_ids: list[int], *, since: dt.date, recent: int = 10) -> LakeProfile:
-    """The customer's lake history since ``since`` (month-end balances, spending, channels)."""
+def customer_history(
+    root: Path, account_ids: list[int], *, since: dt.date, recent: int = 10, notable_amount: Decimal | None = None
+) -> LakeProfile:
+    """The customer's lake history since ``since`` (month-end balances, spending, channels, and the
+    transactions of at least ``notable_amount`` when it is given)."""
     profile = LakeProfile()
     if not account_ids or not has_data(root, "transactions"):
         return profile
@@ -77,6 +83,13 @@ def customer_history(root: Path, account_ids: list[int], *, since: dt.date, rece
                 "GROUP BY merchant_category, currency ORDER BY sum(amount) DESC"
             ).fetchall()
         ]
+        if notable_amount is not None:
+            result = con.execute(
+                f"SELECT {NOTABLE_COLUMNS} FROM mine WHERE amount >= ? ORDER BY amount DESC, booked_at DESC LIMIT 10",
+                [notable_amount],
+            )
+            names = [d[0] for d in result.description]
+            profile.notable = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
         profile.channels = [
             (channel, int(count))
             for channel, count in con.execute(
@@ -86,3 +99,26 @@ def customer_history(root: Path, account_ids: list[int], *, since: dt.date, rece
     finally:
         con.close()
     return profile
+
+
+def notable_transactions(
+    root: Path, account_ids: list[int], *, since: dt.date, min_amount: Decimal, limit: int = 10
+) -> list[dict[str, Any]]:
+    """The customer's largest transactions since ``since`` of at least ``min_amount``, newest first."""
+    if not account_ids or not has_data(root, "transactions"):
+        return []
+    con = connect()
+    try:
+        con.register("notable_accounts", pa.table({"id": pa.array(account_ids, pa.int64())}))
+        result = con.execute(
+            f"SELECT {NOTABLE_COLUMNS} FROM {scan_sql(root, 'transactions')} "
+            f"WHERE month >= '{since:%Y-%m}' AND booked_at >= ? AND amount >= ? "
+            "AND account_id IN (SELECT id FROM notable_accounts) "
+            f"ORDER BY amount DESC, booked_at DESC LIMIT {int(limit)}",
+            [dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC), min_amount],
+        )
+        names = [d[0] for d in result.description]
+        rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    finally:
+        con.close()
+    return sorted(rows, key=lambda row: row["booked_at"], reverse=True)

@@ -1,13 +1,11 @@
-"""Consent per purpose and channel, with its history.
+"""Recording and listing consent per purpose and channel, with its history.
 
-Campaigns, the assistant and anything else that contacts or profiles a customer must ask
-:func:`has_consent` first. It reads the records every time (no cache), so a withdrawal takes
-effect on the very next check. Without any record the answer is no: consent is opt-in.
+The check every contacting use case makes, :func:`has_consent`, lives in ``security/consent.py``
+(below the domains that contact customers).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from sqlalchemy import select
@@ -16,40 +14,12 @@ from sqlalchemy.orm import Session
 from guanxi.audit.service import record
 from guanxi.clock import now
 from guanxi.codes import CaptureMethod, ConsentChannel, ConsentPurpose, ConsentStatus
-from guanxi.errors import ValidationFailed
 from guanxi.parties.scope import get_visible_party_or_raise
 from guanxi.privacy.schemas import ConsentChange, ConsentRead, ConsentState
 from guanxi.security.actor import Actor
+from guanxi.security.consent import check_code
 from guanxi.security.models import ConsentRecord
 from guanxi.security.permissions import Permission
-
-
-def _check_code(value: str, enum: type, field: str) -> None:
-    allowed = [m.value for m in enum]
-    if value not in allowed:
-        raise ValidationFailed(f"unknown {field} '{value}' (one of: {', '.join(allowed)})", details={"field": field})
-
-
-def has_consent(*, session: Session, party_id: int, purpose: str, channel: str, at: dt.datetime | None = None) -> bool:
-    """Whether the customer's consent for ``purpose`` over ``channel`` is in force (now, or at ``at``).
-
-    The latest record for this channel or for every channel (``any``) decides; none means no.
-    """
-    _check_code(purpose, ConsentPurpose, "purpose")
-    _check_code(channel, ConsentChannel, "channel")
-    channels = {channel, ConsentChannel.ANY.value}
-    latest = session.execute(
-        select(ConsentRecord.status)
-        .where(
-            ConsentRecord.party_id == party_id,
-            ConsentRecord.purpose == purpose,
-            ConsentRecord.channel.in_(channels),
-            ConsentRecord.recorded_at <= (at or now()),
-        )
-        .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return latest == ConsentStatus.GIVEN.value
 
 
 def consent_state(*, session: Session, actor: Actor, party_id: int) -> ConsentState:
@@ -74,10 +44,10 @@ def consent_state(*, session: Session, actor: Actor, party_id: int) -> ConsentSt
 def record_consent(*, session: Session, actor: Actor, party_id: int, change: ConsentChange) -> ConsentRead:
     """Record a consent given or withdrawn; it is in force from this moment."""
     actor.require(Permission.CONSENT_WRITE)
-    _check_code(change.purpose, ConsentPurpose, "purpose")
-    _check_code(change.channel, ConsentChannel, "channel")
-    _check_code(change.status, ConsentStatus, "status")
-    _check_code(change.captured_via, CaptureMethod, "captured_via")
+    check_code(change.purpose, ConsentPurpose, "purpose")
+    check_code(change.channel, ConsentChannel, "channel")
+    check_code(change.status, ConsentStatus, "status")
+    check_code(change.captured_via, CaptureMethod, "captured_via")
     with session.begin():
         get_visible_party_or_raise(session=session, actor=actor, party_id=party_id)
         at = now()

@@ -17,13 +17,17 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from guanxi.accounts.models import Account, AccountRole, Card, Loan, StandingOrder
+from guanxi.appointments.models import Appointment
 from guanxi.audit.models import AuditEvent
 from guanxi.audit.service import record
-from guanxi.cases.models import Case
+from guanxi.cases.models import Case, CaseEvent
 from guanxi.clock import now
 from guanxi.db import Base
+from guanxi.events.models import EventInvitation
+from guanxi.interactions.models import Interaction
 from guanxi.lake import reader
 from guanxi.lake.redact import LAKE_FREE_TEXT, redact_rows
+from guanxi.outbox.models import OutboxMessage
 from guanxi.parties.models import ContactPoint, Household, HouseholdMember, IdentityDocument, PartyRelationship
 from guanxi.parties.protection import CONTACT_COLUMN, DOCUMENT_COLUMN, household_stub_name
 from guanxi.parties.scope import get_visible_party_or_raise
@@ -33,6 +37,8 @@ from guanxi.security.actor import Actor
 from guanxi.security.models import ConsentRecord, CustomerCredential
 from guanxi.security.permissions import Permission
 from guanxi.security.pii import ERASED, Vault
+from guanxi.surveys.models import Survey
+from guanxi.tasks.models import Task
 
 EXPORT_FORMAT = "guanxi.customer-export/1"
 _NEVER_EXPORTED = {"data_key", "birth_date_enc", "value_enc", "value_index", "number_enc", "number_index"}
@@ -123,6 +129,14 @@ def export_party(*, session: Session, actor: Actor, vault: Vault, lake_root: Pat
             "standing_orders": rows_of(StandingOrder, StandingOrder.account_id.in_(account_ids)),
             "consents": rows_of(ConsentRecord, ConsentRecord.party_id == party_id),
             "cases": rows_of(Case, Case.party_id == party_id),
+            "case_events": rows_of(CaseEvent, CaseEvent.case_id.in_(select(Case.id).where(Case.party_id == party_id))),
+            "interactions": rows_of(Interaction, Interaction.party_id == party_id),
+            "surveys": [
+                {k: v for k, v in row.items() if k != "token_digest"}
+                for row in rows_of(Survey, Survey.party_id == party_id)
+            ],
+            "appointments": rows_of(Appointment, Appointment.party_id == party_id),
+            "event_invitations": rows_of(EventInvitation, EventInvitation.party_id == party_id),
             "transactions": _jsonable(reader.rows_for(lake_root, "transactions", "account_id", account_ids)),
             "digital_events": _jsonable(reader.rows_for(lake_root, "digital_events", "party_id", [party_id])),
             "access_log": [
@@ -166,6 +180,23 @@ def _checkpoint_sqlite(session: Session, patience: float = 10.0) -> bool | None:
         raw.close()
 
 
+def _erase_servicing_text(session: Session, party_id: int) -> None:
+    """Clear the free text of the customer's contacts, case history, surveys, bookings and tasks;
+    stop messages not yet delivered."""
+    their_cases = select(Case.id).where(Case.party_id == party_id)
+    for statement in (
+        update(CaseEvent).where(CaseEvent.case_id.in_(their_cases)).values(body=None),
+        update(Interaction).where(Interaction.party_id == party_id).values(summary=None, topic=ERASED),
+        update(Survey).where(Survey.party_id == party_id).values(comment=None),
+        update(Appointment).where(Appointment.party_id == party_id).values(notes=None),
+        update(Task).where(Task.party_id == party_id).values(detail=None),
+        update(OutboxMessage)
+        .where(OutboxMessage.party_id == party_id, OutboxMessage.status == "pending")
+        .values(status="cancelled", body=ERASED),
+    ):
+        session.execute(statement.execution_options(synchronize_session=False))
+
+
 def erase_party(*, session: Session, actor: Actor, lake_root: Path, party_id: int, reason: str) -> ErasureReport:
     """Erase a customer's personal data for good (crypto-shredding); the erasure is audited.
 
@@ -207,9 +238,10 @@ def erase_party(*, session: Session, actor: Actor, lake_root: Path, party_id: in
         cases = session.execute(
             update(Case)
             .where(Case.party_id == party_id)
-            .values(subject=ERASED)
+            .values(subject=ERASED, description=None)
             .execution_options(synchronize_session=False)
         ).rowcount
+        _erase_servicing_text(session, party_id)
         # The customer can no longer sign in to customer channels.
         session.execute(delete(CustomerCredential).where(CustomerCredential.party_id == party_id))
         for household_id in session.scalars(

@@ -47,6 +47,7 @@ class Permission(StrEnum):
     INGEST_READ = "ingest.read"
     AUDIT_READ = "audit.read"
     USER_MANAGE = "user.manage"
+    SERVICE_CONFIGURE = "service.configure"  # SLA targets, routing, business calendars
 
 
 class Scope(StrEnum):
@@ -67,7 +68,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BRANCH_MANAGER: frozenset(
         _CUSTOMER_VIEW
         | {P.CUSTOMER_PII_READ, P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE, P.CASE_ASSIGN, P.SEGMENT_READ}
-        | {P.CAMPAIGN_READ, P.MODEL_READ}
+        | {P.CAMPAIGN_READ, P.MODEL_READ, P.SERVICE_CONFIGURE}
     ),
     Role.RELATIONSHIP_MANAGER: frozenset(
         _CUSTOMER_VIEW | {P.CUSTOMER_PII_READ, P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE, P.SEGMENT_READ, P.MODEL_READ}

@@ -22,3 +22,13 @@ def series(
         "categories": list(categories),
         "series": [{"name": name, "data": list(values)} for name, values in lines],
     }
+
+
+def sankey(label: str, flows: Iterable[tuple[str, str, int]]) -> dict[str, Any]:
+    """A flow chart from the segments on the left (``from``) to those on the right (``to``).
+
+    Node names must differ between the sides, so the caller labels them (e.g. with the date).
+    """
+    links = [{"source": a, "target": b, "value": n} for a, b, n in flows if n]
+    names = sorted({link["source"] for link in links}) + sorted({link["target"] for link in links})
+    return {"kind": "sankey", "label": label, "nodes": [{"name": n} for n in names], "links": links}

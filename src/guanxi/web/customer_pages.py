@@ -8,13 +8,18 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from guanxi.accounts.service import list_party_accounts
 from guanxi.api.csrf import check_csrf_form
 from guanxi.api.deps import RowId, SessionDep
+from guanxi.appointments.service import AppointmentFilters, list_appointments
 from guanxi.cases.service import list_party_cases
 from guanxi.clock import today
+from guanxi.codes import ContactChannel
+from guanxi.history.service import NOTABLE_AMOUNT, customer_timeline
+from guanxi.interactions.schemas import OUTCOMES, InteractionCreate, TimelineEntry
+from guanxi.interactions.service import log_interaction
 from guanxi.lake.profile import customer_history
 from guanxi.parties.service import get_party_detail, list_parties, reveal_pii
 from guanxi.privacy.consent import consent_state
@@ -26,6 +31,18 @@ from guanxi.web.render import render, translator
 from guanxi.web.session import PageActor
 
 PAGE_SIZE = 25
+TIMELINE_LENGTH = 25
+
+
+def _timeline_text(tr: Translator, entry: TimelineEntry, currency: str) -> str:
+    # Codes in words; a transaction shows its kind and amount, a survey its score.
+    if entry.kind.startswith("transaction_"):
+        return f"{tr.code('txn_type', entry.title)} {entry.detail or ''}".strip()
+    if entry.kind == "survey_answered":
+        return f"{entry.title.upper()} {entry.detail}"
+    if entry.kind.startswith("appointment_"):
+        return tr.code("purpose", entry.title)
+    return entry.title
 
 
 def search_page(
@@ -71,11 +88,14 @@ def customer_page(
     history = None
     if actor.can(Permission.TRANSACTION_READ):
         since = (today().replace(day=1) - dt.timedelta(days=335)).replace(day=1)
-        history = customer_history(request.app.state.lake_root, [a.id for a in accounts], since=since)
+        history = customer_history(
+            request.app.state.lake_root, [a.id for a in accounts], since=since, notable_amount=NOTABLE_AMOUNT
+        )
     consents = (
         consent_state(session=session, actor=actor, party_id=party_id) if actor.can(Permission.CONSENT_READ) else None
     )
     segments = customer_segments(session=session, actor=actor, party_id=party_id)
+    currency = request.app.state.settings.default_currency
     cases = list_party_cases(session=session, actor=actor, party_id=party_id) if actor.can(Permission.CASE_READ) else []
     charts = {}
     if history is not None:
@@ -85,16 +105,27 @@ def customer_page(
         charts["channels"] = pie(
             tr.t("customer.channel_mix"), [(tr.code("channel", c), n) for c, n in history.channels]
         )
+    merged = customer_timeline(
+        session=session,
+        actor=actor,
+        party_id=party_id,
+        lake_root=request.app.state.lake_root,
+        notable=history.notable if history is not None else [],
+        limit=TIMELINE_LENGTH,
+    )
     timeline = sorted(
-        [("account_opened", dt.datetime.combine(a.opened_on, dt.time(), dt.UTC), a.account_number) for a in accounts]
-        + [("case_opened", c.opened_at, c.subject) for c in cases]
+        [(entry.kind, entry.at, _timeline_text(tr, entry, currency), entry.ref) for entry in merged]
         + [
-            (f"consent_{c.status}", c.recorded_at, tr.code("purpose", c.purpose))
+            ("account_opened", dt.datetime.combine(a.opened_on, dt.time(), dt.UTC), a.account_number, None)
+            for a in accounts
+        ]
+        + [
+            (f"consent_{c.status}", c.recorded_at, tr.code("purpose", c.purpose), None)
             for c in (consents.history if consents else [])
         ],
         key=lambda item: item[1],
         reverse=True,
-    )[:20]
+    )[:TIMELINE_LENGTH]
     return render(
         request,
         "customer.html",
@@ -106,10 +137,17 @@ def customer_page(
         consents=consents,
         cases=cases,
         segments=segments,
-        currency=request.app.state.settings.default_currency,
+        currency=currency,
         timeline=timeline,
+        channels=list(ContactChannel),
+        outcomes=OUTCOMES,
         revealed=revealed,
         can_reveal=actor.can(Permission.CUSTOMER_PII_READ),
+        can_read_cases=actor.can(Permission.CASE_READ),
+        appointments=list_appointments(
+            session=session, actor=actor, filters=AppointmentFilters(party_id=party_id), limit=10
+        )[0],
+        can_open_case=actor.can(Permission.CASE_WRITE),
     )
 
 
@@ -128,3 +166,29 @@ def reveal_submit(
         session=session, actor=actor, vault=request.app.state.vault, party_id=party_id, fields=[field], reason=reason
     )
     return customer_page(request, session, actor, party_id, revealed=revealed)
+
+
+def contact_submit(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    party_id: RowId,
+    channel: Annotated[ContactChannel, Form()],
+    direction: Annotated[str, Form(pattern="^(inbound|outbound)$")],
+    topic: Annotated[str, Form(min_length=1, max_length=120)],
+    outcome: Annotated[str | None, Form(max_length=32)] = None,
+    summary: Annotated[str | None, Form(max_length=10_000)] = None,
+    csrf_token: Annotated[str | None, Form(max_length=100)] = None,
+) -> Response:
+    """Log a contact from the 360, then show the customer again."""
+    check_csrf_form(request, csrf_token)
+    data = InteractionCreate(
+        channel=channel,
+        direction=direction,  # type: ignore[arg-type]
+        topic=topic,
+        outcome=outcome if outcome in OUTCOMES else None,  # type: ignore[arg-type]
+        summary=summary or None,
+    )
+    session.rollback()
+    log_interaction(session=session, actor=actor, party_id=party_id, data=data)
+    return RedirectResponse(f"/customers/{party_id}#timeline-title", status_code=303)

@@ -106,11 +106,15 @@ class Translator:
                 values[key] = self.percent(abs(float(str(value))))
             else:
                 values[key] = self.number(float(str(value)))
-        message = self.t(f"reason.{code}")
+        return self.phrase(f"reason.{code}", **values)
+
+    def phrase(self, key: str, **values: object) -> Markup:
+        """The message ``key`` with its placeholders filled, each value marked ``translate="no"``."""
+        shown = {name: str(value) for name, value in values.items()}
         parts = []
-        for piece in _PLACEHOLDER.split(message):
+        for piece in _PLACEHOLDER.split(self.t(key)):
             if piece.startswith("{") and piece.endswith("}"):
-                value = _Missing(values)[piece[1:-1]]
+                value = _Missing(shown)[piece[1:-1]]
                 parts.append(Markup('<span translate="no">{}</span>').format(value))
             else:
                 parts.append(escape(piece))

@@ -24,6 +24,8 @@ templates = Jinja2Templates(directory=str(resources.files("guanxi.web").joinpath
 NAVIGATION: tuple[tuple[str, str, Permission | None], ...] = (
     ("/", "nav.home", None),
     ("/customers", "nav.customers", Permission.CUSTOMER_READ),
+    ("/cases", "nav.cases", Permission.CASE_READ),
+    ("/events", "nav.events", Permission.CASE_WRITE),
     ("/segments", "nav.segments", Permission.SEGMENT_READ),
     ("/audit", "nav.audit", Permission.AUDIT_READ),
     ("/docs", "nav.api", None),

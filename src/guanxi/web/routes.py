@@ -12,8 +12,19 @@ from guanxi.accounts.overview import book_overview
 from guanxi.api.deps import SessionDep
 from guanxi.errors import GuanxiError
 from guanxi.security.permissions import Permission
-from guanxi.web import audit_pages, auth_pages, customer_pages, segment_pages
+from guanxi.web import (
+    appointment_pages,
+    audit_pages,
+    auth_pages,
+    case_pages,
+    customer_pages,
+    event_pages,
+    insight_pages,
+    segment_pages,
+    survey_pages,
+)
 from guanxi.web.charts import pie, series
+from guanxi.web.dashboard import segment_panels, service_panels
 from guanxi.web.i18n import LOCALES
 from guanxi.web.render import LOCALE_COOKIE, THEME_COOKIE, THEMES, render, translator
 from guanxi.web.session import PageActor, SignInRequired, page_actor, safe_next
@@ -36,7 +47,12 @@ def home(request: Request, session: SessionDep, actor: PageActor) -> Response:
                 [(tr.t("home.customers"), [n for _, n in overview.holders_by_family])],
             ),
         }
-    return render(request, "home.html", actor, overview=overview, charts=charts)
+    if actor.can(Permission.SEGMENT_READ):
+        charts |= segment_panels(session, actor, translator(request), request.app.state.lake_root)
+    work = service_panels(session, actor, translator(request)) if actor.can(Permission.CASE_READ) else None
+    if work is not None:
+        charts |= work.pop("charts")
+    return render(request, "home.html", actor, overview=overview, charts=charts, work=work)
 
 
 def _preference(request: Request, cookie: str, value: str, allowed: tuple[str, ...], next_path: str) -> Response:
@@ -75,9 +91,31 @@ def install_web(app: FastAPI) -> None:
         ("/customers", customer_pages.search_page, "GET"),
         ("/customers/{party_id}", customer_pages.customer_page, "GET"),
         ("/customers/{party_id}/reveal", customer_pages.reveal_submit, "POST"),
+        ("/customers/{party_id}/contacts", customer_pages.contact_submit, "POST"),
+        ("/customers/{party_id}/appointments/new", appointment_pages.book_page, "GET"),
+        ("/customers/{party_id}/appointments", appointment_pages.book_submit, "POST"),
+        ("/appointments/{appointment_id}/cancel", appointment_pages.cancel_submit, "POST"),
+        ("/customers/{party_id}/cases/new", case_pages.new_case_page, "GET"),
+        ("/cases", case_pages.cases_page, "GET"),
+        ("/cases/insights", insight_pages.insights_page, "GET"),
+        ("/cases", case_pages.new_case_submit, "POST"),
+        ("/cases/{case_id}", case_pages.case_page, "GET"),
+        ("/cases/{case_id}/transition", case_pages.transition_submit, "POST"),
+        ("/cases/{case_id}/take", case_pages.take_submit, "POST"),
+        ("/cases/{case_id}/assign", case_pages.assign_submit, "POST"),
+        ("/cases/{case_id}/escalate", case_pages.escalate_submit, "POST"),
+        ("/cases/{case_id}/notes", case_pages.note_submit, "POST"),
+        ("/events", event_pages.events_page, "GET"),
+        ("/events", event_pages.create_submit, "POST"),
+        ("/events/{event_id}", event_pages.event_page, "GET"),
+        ("/events/{event_id}/invitations", event_pages.invite_submit, "POST"),
+        ("/events/{event_id}/answers", event_pages.answer_submit, "POST"),
+        ("/events/{event_id}/follow-up", event_pages.follow_up_submit, "POST"),
         ("/audit", audit_pages.audit_page, "GET"),
         ("/segments", segment_pages.segments_page, "GET"),
         ("/segments/rules", segment_pages.save_rule_submit, "POST"),
+        ("/s/{token}", survey_pages.survey_page, "GET"),
+        ("/s/{token}", survey_pages.survey_submit, "POST"),
         ("/language", set_language, "GET"),
         ("/theme", set_theme, "GET"),
     )

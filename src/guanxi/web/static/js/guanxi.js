@@ -11,6 +11,14 @@
       base.series = [{ type: "pie", radius: ["35%", "65%"], data: spec.data, label: { color: text } }];
       return base;
     }
+    if (spec.kind === "sankey") {
+      base.tooltip = { trigger: "item" };
+      base.series = [{
+        type: "sankey", data: spec.nodes, links: spec.links, left: 10, right: 110, top: 10, bottom: 10,
+        emphasis: { focus: "adjacency" }, label: { color: text }, lineStyle: { color: "gradient", opacity: 0.4 },
+      }];
+      return base;
+    }
     base.tooltip = { trigger: "axis" };
     base.grid = { left: 80, right: 20, top: 30, bottom: spec.kind === "bar" ? 80 : 40 };
     base.xAxis = {

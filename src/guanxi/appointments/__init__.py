@@ -1,0 +1,1 @@
+"""Appointments with a relationship manager or at a branch, without double booking."""

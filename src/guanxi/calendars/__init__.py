@@ -1,0 +1,1 @@
+"""Business calendars: working hours and holidays per branch, for SLA clocks and bookings."""

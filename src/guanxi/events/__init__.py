@@ -1,0 +1,1 @@
+"""Relationship events: seminars, investment salons, product launches; invitations, RSVP, attendance."""

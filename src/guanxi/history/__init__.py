@@ -1,0 +1,1 @@
+"""A customer's merged history: contacts, cases, surveys, appointments and notable transactions."""

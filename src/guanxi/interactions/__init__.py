@@ -1,0 +1,1 @@
+"""Every contact with a customer, whatever the channel (BIAN: Contact Handler, Customer Event History)."""

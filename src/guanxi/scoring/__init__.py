@@ -1,0 +1,1 @@
+"""Explainable customer models: churn, propensity and credit scorecards on any tabular extract."""

@@ -1,0 +1,406 @@
+"""The two explainable model families, as scikit-learn estimators.
+
+* :class:`GradientBoostingModel` — LightGBM for churn and propensity, with per-customer reasons
+  from TreeSHAP contributions (``pred_contrib``).
+* :class:`Scorecard` — a credit scorecard: optbinning WoE bins (monotonic for numbers), a
+  logistic regression, points scaled by PDO, adverse-action reason codes and a printable table.
+
+Both take the typed frame that :mod:`guanxi.scoring.tabular` produces (float columns and
+pandas categoricals, NaN for missing) and predict the probability of the positive class.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+SMALL_LEAF_CHOICES = (7, 15, 31)  # tree sizes tried on inner data; small trees suit files of a few thousand rows
+LARGE_LEAF_CHOICES = (15, 31, 63)
+LARGE_ROWS = 20_000  # from here on: one hold-out instead of inner folds, a faster learning rate, larger trees
+SMALL_LEARNING_RATE = 0.02
+LARGE_LEARNING_RATE = 0.05
+HOLDOUT_SHARE = 0.2
+MANY_ROWS = 100_000  # below this, one thread beats several (thread start-up and contention cost more)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One characteristic that explains a customer's score, with its size and the customer's value."""
+
+    feature: str
+    value: object
+    impact: float
+    text: str
+
+
+def _display(value: object) -> str:
+    """A feature value as a person reads it."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "missing"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class GradientBoostingModel(ClassifierMixin, BaseEstimator):
+    """LightGBM binary classifier: tree count by early stopping in inner folds, then refit on all rows."""
+
+    def __init__(
+        self,
+        learning_rate: float | None = None,
+        num_leaves: int | None = None,
+        min_child_samples: int = 20,
+        feature_fraction: float = 0.5,
+        bagging_fraction: float = 0.8,
+        lambda_l2: float = 5.0,
+        max_rounds: int = 5000,
+        early_stopping_rounds: int = 100,
+        inner_folds: int = 3,
+        n_bags: int = 3,
+        random_state: int = 0,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.feature_fraction = feature_fraction
+        self.bagging_fraction = bagging_fraction
+        self.lambda_l2 = lambda_l2
+        self.max_rounds = max_rounds
+        self.early_stopping_rounds = early_stopping_rounds
+        self.inner_folds = inner_folds
+        self.n_bags = n_bags
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def _params(self, leaves: int, rows: int, seed: int = 0) -> dict[str, object]:
+        """LightGBM parameters for one candidate tree size."""
+        threads = self.n_jobs if self.n_jobs is not None else (1 if rows < MANY_ROWS else min(4, os.cpu_count() or 1))
+        return {
+            "objective": "binary",
+            "learning_rate": self.learning_rate_,
+            "num_leaves": leaves,
+            "min_child_samples": self.min_child_samples,
+            "feature_fraction": self.feature_fraction,
+            "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": 1,
+            "lambda_l2": self.lambda_l2,
+            # categories: one-hot splits up to 16 levels, and smoothing so rare levels do not drive splits
+            "max_cat_to_onehot": 16,
+            "cat_smooth": 10.0,
+            "min_data_per_group": 20,
+            "seed": self.random_state + seed,
+            "deterministic": True,
+            "force_col_wise": True,
+            "num_threads": threads,
+            "verbosity": -1,
+        }
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> GradientBoostingModel:
+        """Pick the tree size and count on inner data (log-loss, early stopping), then train on every row."""
+        import lightgbm as lgb
+
+        y = np.asarray(y, dtype=int)
+        self.classes_ = np.array([0, 1])
+        self.feature_names_in_ = np.array(list(X.columns), dtype=object)
+        self.n_features_in_ = X.shape[1]
+        large = len(y) >= LARGE_ROWS
+        self.learning_rate_ = self.learning_rate or (LARGE_LEARNING_RATE if large else SMALL_LEARNING_RATE)
+        if self.num_leaves is not None:
+            candidates: tuple[int, ...] = (self.num_leaves,)
+        else:
+            candidates = LARGE_LEAF_CHOICES if large else SMALL_LEAF_CHOICES
+        best: tuple[float, int, int] | None = None
+        for leaves in candidates:
+            loss, rounds = self._search_rounds(lgb, X, y, leaves, large)
+            if best is None or loss < best[0]:
+                best = (loss, leaves, rounds)
+        assert best is not None
+        _, self.num_leaves_, self.n_rounds_ = best
+        # several boosters that differ only in their row and column samples, averaged in log-odds: less variance
+        self.boosters_ = [
+            lgb.train(
+                self._params(self.num_leaves_, len(y), seed=bag), lgb.Dataset(X, y), num_boost_round=self.n_rounds_
+            )
+            for bag in range(max(1, self.n_bags))
+        ]
+        return self
+
+    def _search_rounds(self, lgb: Any, X: pd.DataFrame, y: np.ndarray, leaves: int, large: bool) -> tuple[float, int]:
+        """Inner validation log-loss and the tree count for the full data, for one tree size."""
+        params = self._params(leaves, len(y))
+        stop = [lgb.early_stopping(self.early_stopping_rounds, verbose=False)]
+        if large:  # plenty of rows: one stratified hold-out is as reliable as folds, at a third of the cost
+            from sklearn.model_selection import train_test_split
+
+            fit_rows, held_rows = train_test_split(
+                np.arange(len(y)), test_size=HOLDOUT_SHARE, stratify=y, random_state=self.random_state
+            )
+            train = lgb.Dataset(X.iloc[fit_rows], y[fit_rows])
+            held = lgb.Dataset(X.iloc[held_rows], y[held_rows], reference=train)
+            booster = lgb.train(
+                {**params, "metric": "binary_logloss"},
+                train,
+                num_boost_round=self.max_rounds,
+                valid_sets=[held],
+                callbacks=stop,
+            )
+            rounds = max(1, booster.best_iteration)
+            loss = float(booster.best_score["valid_0"]["binary_logloss"])
+            return loss, max(1, round(rounds / (1 - HOLDOUT_SHARE)))
+        folds = max(2, min(self.inner_folds, int(min(y.sum(), len(y) - y.sum()))))
+        history = lgb.cv(
+            params,
+            lgb.Dataset(X, y, free_raw_data=False),
+            num_boost_round=self.max_rounds,
+            nfold=folds,
+            stratified=True,
+            seed=self.random_state,
+            metrics="binary_logloss",
+            callbacks=stop,
+        )
+        losses = history["valid binary_logloss-mean"]
+        rounds = int(np.argmin(losses)) + 1
+        # the inner models saw (k-1)/k of the rows; the full fit earns proportionally more trees
+        return float(losses[rounds - 1]), max(1, round(rounds * folds / (folds - 1)))
+
+    def _raw(self, X: pd.DataFrame, **kwargs: object) -> np.ndarray:
+        """The boosters' mean raw output (log-odds, or contributions with ``pred_contrib``)."""
+        check_is_fitted(self, "boosters_")
+        frame = X[list(self.feature_names_in_)]
+        return np.mean([b.predict(frame, raw_score=True, **kwargs) for b in self.boosters_], axis=0)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Probability of each class, columns ``[negative, positive]``."""
+        p = 1.0 / (1.0 + np.exp(-self._raw(X)))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """The more likely class."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+    @property
+    def feature_importances_(self) -> np.ndarray:
+        """Total gain of each feature's splits."""
+        check_is_fitted(self, "boosters_")
+        return np.mean([b.feature_importance(importance_type="gain") for b in self.boosters_], axis=0)
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """TreeSHAP contribution of each feature to each row's log-odds (the last column is the base value)."""
+        values = self._raw(X, pred_contrib=True)
+        return pd.DataFrame(values, index=X.index, columns=[*self.feature_names_in_, "(base)"])
+
+    def reasons(self, X: pd.DataFrame, top: int = 3) -> list[list[Reason]]:
+        """For each row, the features that pushed its score up the most (largest positive contributions first)."""
+        contrib = self.contributions(X).drop(columns="(base)")
+        names = list(contrib.columns)
+        out: list[list[Reason]] = []
+        for row_index, row in zip(X.index, contrib.to_numpy(), strict=True):
+            order = np.argsort(-row, kind="mergesort")
+            chosen = [i for i in order if row[i] > 0][:top]
+            out.append(
+                [
+                    Reason(
+                        feature=names[i],
+                        value=X.at[row_index, names[i]],
+                        impact=float(row[i]),
+                        text=f"{names[i]} = {_display(X.at[row_index, names[i]])} pushed the score up",
+                    )
+                    for i in chosen
+                ]
+            )
+        return out
+
+
+class Scorecard(ClassifierMixin, BaseEstimator):
+    """Credit scorecard: WoE bins, logistic regression, points scaled so ``base_points`` sit at ``base_odds``."""
+
+    def __init__(
+        self,
+        base_points: float = 600.0,
+        base_odds: float = 50.0,
+        pdo: float = 20.0,
+        monotonic_trend: str = "auto_asc_desc",
+        min_iv: float = 0.02,
+        min_bin_size: float = 0.05,
+        C: float = 1.0,
+    ) -> None:
+        self.base_points = base_points
+        self.base_odds = base_odds
+        self.pdo = pdo
+        self.monotonic_trend = monotonic_trend
+        self.min_iv = min_iv
+        self.min_bin_size = min_bin_size
+        self.C = C
+
+    @property
+    def factor_(self) -> float:
+        """Points per unit of log-odds: PDO / ln 2."""
+        return self.pdo / math.log(2)
+
+    @property
+    def offset_(self) -> float:
+        """The score at even odds: base points less factor x ln(base odds)."""
+        return self.base_points - self.factor_ * math.log(self.base_odds)
+
+    def points_for_odds(self, odds: np.ndarray | float) -> np.ndarray | float:
+        """The score of good:bad (negative:positive) odds: base points plus PDO per doubling of the base odds."""
+        # written with log2 so that 50:1 gives exactly 600 and 100:1 exactly 620
+        return self.base_points + self.pdo * np.log2(np.asarray(odds, dtype=float) / self.base_odds)
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> Scorecard:
+        """Bin every characteristic, keep the informative ones, fit the regression, and scale points."""
+        from optbinning import BinningProcess
+
+        y = np.asarray(y, dtype=int)
+        self.classes_ = np.array([0, 1])
+        self.feature_names_in_ = np.array(list(X.columns), dtype=object)
+        self.n_features_in_ = X.shape[1]
+        categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+        trends = {c: {"monotonic_trend": self.monotonic_trend} for c in X.columns if c not in categorical}
+        self.binning_ = BinningProcess(
+            list(X.columns),
+            categorical_variables=categorical,
+            min_bin_size=self.min_bin_size,
+            binning_fit_params=trends,
+        )
+        with warnings.catch_warnings():  # optbinning's own pandas deprecation warnings are not the user's business
+            warnings.simplefilter("ignore")
+            self.binning_.fit(_plain(X), y)
+            summary = self.binning_.summary().sort_values("iv", ascending=False, kind="mergesort")
+        self.information_values_ = {str(n): float(v) for n, v in zip(summary["name"], summary["iv"], strict=True)}
+        selected = [n for n in self.feature_names_in_ if self.information_values_[n] >= self.min_iv]
+        if not selected:  # nothing reaches the IV floor: keep the single most informative characteristic
+            selected = [str(summary["name"].iloc[0])]
+        woe = self._woe(X)
+        # a characteristic whose coefficient has the wrong sign (collinearity) would reverse its bins' points
+        while True:
+            model = LogisticRegression(C=self.C, max_iter=1000).fit(woe[selected], y)
+            # optbinning's WoE is high where the event is rare, so a sane coefficient is negative
+            wrong = [(coef, name) for coef, name in zip(model.coef_[0], selected, strict=True) if coef > 0]
+            if not wrong or len(selected) == 1:
+                break
+            selected.remove(max(wrong)[1])
+        self.characteristics_ = selected
+        self.logistic_ = model
+        self.table_ = self._build_table()
+        return self
+
+    def _woe(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Each characteristic's WoE per row (empirical WoE for missing values, 0 for unseen categories)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = self.binning_.transform(
+                _plain(X[list(self.feature_names_in_)]),
+                metric="woe",
+                metric_missing="empirical",
+                metric_special="empirical",
+            )
+        return pd.DataFrame(np.asarray(values, dtype=float), index=X.index, columns=list(self.feature_names_in_))
+
+    def _points(self, name: str, woe: np.ndarray | float) -> np.ndarray | float:
+        """Points a characteristic awards for a WoE; the intercept and offset are shared equally."""
+        k = len(self.characteristics_)
+        coef = self.logistic_.coef_[0][self.characteristics_.index(name)]
+        intercept = float(self.logistic_.intercept_[0])
+        return self.offset_ / k - self.factor_ * (coef * np.asarray(woe) + intercept / k)
+
+    def _build_table(self) -> pd.DataFrame:
+        """One row per bin of each kept characteristic, with its points."""
+        rows = []
+        for name in self.characteristics_:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                built = self.binning_.get_binned_variable(name).binning_table.build()
+            for label, record in built.drop(index="Totals").iterrows():
+                bin_label = record["Bin"]
+                if isinstance(bin_label, (list, tuple, np.ndarray, pd.api.extensions.ExtensionArray)):
+                    bin_label = ", ".join(str(v) for v in bin_label)
+                if bin_label == "Special":
+                    continue
+                count = int(record["Count"])
+                woe = float(record["WoE"]) if count else 0.0
+                rows.append(
+                    {
+                        "characteristic": name,
+                        "bin": str(bin_label),
+                        "count": count,
+                        "event_rate": float(record["Event rate"]) if count else math.nan,
+                        "woe": woe,
+                        "points": float(self._points(name, woe)),
+                        "_order": label,
+                    }
+                )
+        return pd.DataFrame(rows).drop(columns="_order")
+
+    def table(self) -> pd.DataFrame:
+        """The scorecard: characteristic, bin, count, event rate, WoE and points of every bin."""
+        check_is_fitted(self, "table_")
+        return self.table_.copy()
+
+    def points(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Each kept characteristic's points for each row; they add up to the score."""
+        check_is_fitted(self, "logistic_")
+        woe = self._woe(X)
+        return pd.DataFrame(
+            {name: self._points(name, woe[name].to_numpy()) for name in self.characteristics_}, index=X.index
+        )
+
+    def score(self, X: pd.DataFrame, y: np.ndarray | None = None) -> np.ndarray:  # type: ignore[override]
+        """The scorecard score of each row (higher means less likely to be positive)."""
+        return self.points(X).sum(axis=1).to_numpy()
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Probability of each class (the PD is column 1), from the calibrated logistic regression."""
+        check_is_fitted(self, "logistic_")
+        p = self.logistic_.predict_proba(self._woe(X)[self.characteristics_])[:, 1]
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """The more likely class."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+    def reasons(self, X: pd.DataFrame, top: int = 3) -> list[list[Reason]]:
+        """Adverse-action reasons: the characteristics furthest below their best bin's points, largest first."""
+        points = self.points(X)
+        best = self.table_.groupby("characteristic")["points"].max()
+        shortfall = best[self.characteristics_].to_numpy() - points[self.characteristics_].to_numpy()
+        out: list[list[Reason]] = []
+        for row_index, gaps in zip(X.index, shortfall, strict=True):
+            order = np.argsort(-gaps, kind="mergesort")
+            chosen = [i for i in order if gaps[i] > 1e-9][:top]
+            reasons = []
+            for i in chosen:
+                name = self.characteristics_[i]
+                value = X.at[row_index, name]
+                reasons.append(
+                    Reason(
+                        feature=name,
+                        value=value,
+                        impact=float(gaps[i]),
+                        text=f"{name} = {_display(value)} (raises risk, -{gaps[i]:.0f} points)",
+                    )
+                )
+            out.append(reasons)
+        return out
+
+
+def _plain(X: pd.DataFrame) -> pd.DataFrame:
+    """Categories as plain Python strings with NaN for missing, as optbinning expects."""
+    out = X.copy()
+    for name in out.columns:
+        if isinstance(out[name].dtype, pd.CategoricalDtype):
+            values = out[name].astype(object).where(out[name].notna(), np.nan)
+            out[name] = pd.Series(np.asarray(values, dtype=object), index=out.index, dtype=object)
+    return out

@@ -1,0 +1,1 @@
+"""Satisfaction surveys: CSAT and NPS after cases and contacts (BIAN: Customer Surveys)."""
