@@ -30,8 +30,6 @@ class Route:
     query: str = ""  # a query string the call needs
     # Where a permitted call ends otherwise for some roles (e.g. a user not linked to staff).
     outcomes: tuple[tuple[Role, int], ...] = ()
-    # Front-line agents serve any identified customer here, not only those of their team's cases.
-    serviceable: bool = False
 
 
 REVEAL = {"fields": ["all"], "reason": "customer called about a payment"}
@@ -96,7 +94,7 @@ ROUTES = [
     Route("POST", "/api/v1/cases/{case_id}/attachments", P.CASE_WRITE, "case", ATTACHMENT, ok=201),
     Route("GET", "/api/v1/calendars", P.CASE_READ),
     Route("GET", "/api/v1/parties/{party_id}/interactions", P.CUSTOMER_READ, "party"),
-    Route("POST", "/api/v1/parties/{party_id}/interactions", P.CASE_WRITE, "party", CONTACT, ok=201, serviceable=True),
+    Route("POST", "/api/v1/parties/{party_id}/interactions", P.CASE_WRITE, "party", CONTACT, ok=201),
     Route("GET", "/api/v1/parties/{party_id}/timeline", P.CUSTOMER_READ, "party"),
     Route("GET", "/api/v1/parties/{party_id}/surveys", P.CASE_READ, "party"),
     Route("GET", "/api/v1/surveys/satisfaction", P.CASE_READ, query="?by=team&from=2026-01-01&to=2027-01-01"),
@@ -237,9 +235,8 @@ def _expected(route: Route, role: Role, which: str) -> int:
     if route.row == "token":
         manages = P.USER_MANAGE in ROLE_PERMISSIONS[role]
         return route.ok if which == "own" or manages else 404
-    serves_anyone = route.serviceable and ROLE_SCOPE[role] is Scope.CASE_TEAM
     out_of_scope = route.row not in UNSCOPED_ROWS and which == "other" and ROLE_SCOPE[role] is not Scope.ALL
-    if out_of_scope and not serves_anyone:
+    if out_of_scope:
         return 404
     return dict(route.outcomes).get(role, route.ok)
 

@@ -111,3 +111,22 @@ def test_a_contact_logged_on_the_360_joins_the_timeline(client, world, browser_s
         f"{path}/contacts", data={"channel": "phone", "direction": "inbound", "csrf_token": csrf(page.text)}
     )
     assert refused.status_code == 422
+
+
+def test_a_form_with_a_value_the_schema_refuses_is_a_422_naming_the_field(client, world, browser_sign_in):
+    browser_sign_in(Role.ADMIN)
+    form = client.get(f"/customers/{world.ids['own_party']}/cases/new")
+    refused = client.post(
+        "/cases",
+        data={
+            "party_id": world.ids["own_party"],
+            "case_type": "complaint",
+            "category": "luggage",
+            "priority": "high",
+            "channel": "branch",
+            "subject": "Lost bag",
+            "csrf_token": csrf(form.text),
+        },
+    )
+    assert refused.status_code == 422
+    assert client.get("/api/v1/cases?owner=9999999999999999999", headers=world.headers(Role.ADMIN)).status_code == 422

@@ -289,3 +289,11 @@ def test_the_root_cause_report_counts_resolved_cases_per_month(session, bank):
     ]
     with pytest.raises(ValidationFailed):
         root_cause_report(session=session, actor=ADMIN, start=dt.date(2027, 1, 1), end=dt.date(2026, 1, 1))
+
+
+def test_sending_a_case_to_its_own_team_keeps_its_owner_and_to_another_empties_it(session, bank):
+    case_id = new_case(session, bank["modest"]).id  # the free agent of the desk owns it
+    same = assign_case(session=session, actor=ADMIN, case_id=case_id, data=CaseAssign(team_id=bank["desk"]))
+    assert (same.status, same.owner_staff_id) == ("assigned", bank["free"])
+    moved = assign_case(session=session, actor=ADMIN, case_id=case_id, data=CaseAssign(team_id=bank["cards"]))
+    assert (moved.status, moved.team_id, moved.owner_staff_id) == ("new", bank["cards"], None)

@@ -140,3 +140,16 @@ def test_resolving_late_records_the_breach(session, complaint):
     # then the breach is recorded at the due time and the clock is stopped with 17 hours used
     assert (case.breached, case.breached_at) == (True, local(9, 17).astimezone(dt.UTC))
     assert (case.due_at, case.sla_used_seconds) == (None, 17 * 3600)
+
+
+def test_waiting_for_the_customer_after_the_due_time_records_the_breach_and_escalates(session, complaint):
+    # given the complaint, due Wednesday 17:00, still open on Thursday morning
+    case_id, lead_id = complaint
+    # when the agent puts it on hold then
+    paused = move(session, case_id, local(10, 10), "waiting_for_customer")
+    # then the breach is recorded at the due time, escalated to the lead, and the at-risk flag is off
+    assert (paused.breached, paused.breached_at, paused.at_risk) == (True, local(9, 17).astimezone(dt.UTC), False)
+    assert (paused.escalation_level, paused.owner_staff_id) == (1, lead_id)
+    with session.begin():
+        kinds = list(session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)))
+    assert kinds[-3:] == ["sla_breached", "escalated", "status"]

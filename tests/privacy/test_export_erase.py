@@ -246,6 +246,8 @@ def test_export_is_audited_with_its_section_counts(session, bind, loaded, lake_r
             "surveys": 0,
             "appointments": 0,
             "event_invitations": 0,
+            "messages": 0,
+            "tasks": 0,
             "transactions": 3,
             "digital_events": 1,
             "access_log": 0,

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
-from factories import make_branch, make_contact, make_party, make_staff, make_team
+from factories import make_branch, make_case, make_contact, make_party, make_staff, make_team
 from guanxi.security.actor import Actor
 from guanxi.security.models import ConsentRecord
 from guanxi.security.permissions import Role
@@ -47,6 +47,9 @@ def serviced(session: Session) -> dict[str, int]:
         give_consent(session, customer.id)
         silent = make_party(session, home_branch_id=branch.id)
         make_contact(session, silent, kind="email", value="li@example.com")
+        # Each customer has an open case with the desk, so the desk's agents may serve them.
+        make_case(session, customer, team=desk)
+        make_case(session, silent, team=desk)
     return {"desk": desk.id, "lead": lead.id, "agent": agent.id, "customer": customer.id, "silent": silent.id}
 
 

@@ -62,6 +62,9 @@ def test_erasure_clears_case_contact_and_survey_text_and_cancels_pending_message
         assert set(session.scalars(select(CaseEvent.body).where(CaseEvent.case_id == case.id))) == {None}
         assert session.execute(select(Interaction.topic, Interaction.summary)).all() == [("[erased]", None)]
         assert set(session.scalars(select(Survey.comment))) == {None}
-        assert set(session.scalars(select(OutboxMessage.status).where(OutboxMessage.party_id == party_id))) == {
-            "cancelled"
-        }
+        messages = session.execute(
+            select(OutboxMessage.status, OutboxMessage.subject, OutboxMessage.body).where(
+                OutboxMessage.party_id == party_id
+            )
+        ).all()
+        assert {tuple(m) for m in messages} == {("cancelled", "[erased]", "[erased]")}

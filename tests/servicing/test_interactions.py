@@ -126,7 +126,8 @@ def test_the_timeline_merges_contacts_cases_and_surveys_newest_first(session, se
             session=session, actor=agent_of(serviced), party_id=serviced["customer"], data=contact(case_id=case.id)
         )
     with frozen_at(T0 + dt.timedelta(minutes=10)), session.begin():
-        timeline = customer_timeline(session=session, actor=ADMIN, party_id=serviced["customer"], lake_root=lake_root)
+        merged = customer_timeline(session=session, actor=ADMIN, party_id=serviced["customer"], lake_root=lake_root)
+    timeline = [e for e in merged if e.at >= T0]  # the fixture's own open case is older
     assert [(e.kind, e.at) for e in timeline] == [
         ("contact_inbound", T0 + dt.timedelta(minutes=5)),
         ("survey_sent", T0 + dt.timedelta(minutes=5)),
@@ -136,3 +137,28 @@ def test_the_timeline_merges_contacts_cases_and_surveys_newest_first(session, se
         ("contact_inbound", T0 + dt.timedelta(minutes=5)),
         ("case_opened", T0),
     ]
+
+
+def test_an_agent_cannot_serve_a_customer_outside_their_scope(session, serviced):
+    # given a customer with no open case of the agent's team
+    from factories import make_party
+
+    with session.begin():
+        stranger = make_party(session).id
+    # when the agent logs a contact or opens a case for them, the customer does not exist for them
+    with pytest.raises(NotFound):
+        log_interaction(session=session, actor=agent_of(serviced), party_id=stranger, data=contact())
+    with pytest.raises(NotFound):
+        open_case(
+            session=session,
+            actor=agent_of(serviced),
+            data=CaseCreate(party_id=stranger, case_type="enquiry", category="other", channel="phone", subject="Hi"),
+        )
+
+
+def test_a_contact_links_only_an_appointment_of_the_same_customer(session, serviced):
+    with frozen_at(T0), pytest.raises(NotFound) as missing:
+        log_interaction(
+            session=session, actor=ADMIN, party_id=serviced["customer"], data=contact(appointment_id=999_999)
+        )
+    assert missing.value.code == "appointment_not_found"

@@ -157,3 +157,38 @@ def test_enqueue_refuses_an_unknown_channel_or_no_recipient(session, serviced):
             enqueue(session, channel="email", subject="s", body="b", source="t", source_id=1)
     with session.begin():
         assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_a_subject_keeps_to_one_line(session, serviced):
+    with session.begin():
+        message = enqueue(
+            session,
+            channel="email",
+            party_id=serviced["customer"],
+            subject="About your case\r\nBcc: someone@else.example",
+            body="b",
+            source="test",
+            source_id="nl",
+        )
+        assert message.subject == "About your case Bcc: someone@else.example"
+
+
+class Exploding:
+    """A channel whose gateway fails in an unexpected way."""
+
+    def send(self, *, to: str, subject: str, body: str) -> str:
+        raise ValueError("the gateway choked")
+
+
+def test_one_failing_message_does_not_stop_the_others(session, bind, serviced):
+    first = queue(session, serviced["customer"], channel="sms", source_id="a")
+    second = queue(session, serviced["customer"], channel="email", source_id="b")
+    with frozen_at(T0):
+        report = deliver_due(
+            sessions=session_factory(bind),
+            vault=vault(),
+            channels={"sms": Exploding(), "email": channels_from_settings(None, 25, "x")["email"]},
+        )
+    assert (report.retried, report.recorded) == (1, 1)
+    assert status_of(session, first) == ("pending", 1, "ValueError: the gateway choked")
+    assert status_of(session, second)[0] == "recorded"

@@ -188,3 +188,23 @@ def test_a_reply_to_the_customer_is_queued_on_their_channel(session, serviced):
             select(OutboxMessage.channel, OutboxMessage.body).where(OutboxMessage.source == "case_reply")
         ).all()
     assert [tuple(m) for m in messages] == [("email", "We open at 9.")]
+
+
+def test_the_satisfaction_report_counts_only_customers_in_scope(session, serviced):
+    from guanxi.security.actor import Actor
+    from guanxi.security.permissions import Role
+
+    close_a_case(session, serviced)
+    [survey] = surveys_of(session, serviced["customer"])
+    with frozen_at(T0 + dt.timedelta(hours=1)):
+        answer_survey(session=session, token=token_of(session, survey.id), score=5, comment=None)
+    outsider = Actor(username="rm.far", role=Role.RELATIONSHIP_MANAGER, staff_id=999_999)
+    with session.begin():
+        theirs = satisfaction_report(
+            session=session, actor=outsider, by="team", start=dt.date(2026, 12, 1), end=dt.date(2027, 1, 1)
+        )
+        ours = satisfaction_report(
+            session=session, actor=agent_of(serviced), by="team", start=dt.date(2026, 12, 1), end=dt.date(2027, 1, 1)
+        )
+    assert theirs.rows == []
+    assert [r.csat_responses for r in ours.rows] == [1]

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from guanxi.codes import ContactChannel
+from guanxi.fields import UtcDateTime
 
 MAX_ID = 2**63 - 1
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    # An offset that pushes the instant past year 1 or 9999 cannot be a booking time.
-    try:
-        return value.astimezone(dt.UTC)
-    except OverflowError as exc:
-        raise ValueError("the time is out of range") from exc
-
-
-UtcDateTime = Annotated[AwareDatetime, AfterValidator(_utc)]
 
 
 class AppointmentStatus(StrEnum):

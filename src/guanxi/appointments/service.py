@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,9 +29,9 @@ from guanxi.errors import Conflict, NotFound, ValidationFailed
 from guanxi.outbox import service as outbox
 from guanxi.outbox.models import OutboxMessage
 from guanxi.parties.models import Party
-from guanxi.parties.scope import get_visible_party_or_raise, visible_parties
+from guanxi.parties.scope import get_visible_party_or_raise, scoped_to_customers
 from guanxi.security.actor import Actor
-from guanxi.security.permissions import Permission, Scope
+from guanxi.security.permissions import Permission
 
 REMINDER_LEAD = dt.timedelta(hours=24)
 REMINDER_SOURCE = "appointment"
@@ -56,9 +56,7 @@ def _bookable_of(session: Session, appointment: Appointment) -> Bookable:
 
 def visible_appointments(actor: Actor) -> ColumnElement[bool]:
     """Appointments of customers the actor may see."""
-    if actor.scope is Scope.ALL:
-        return true()
-    return Appointment.party_id.in_(select(Party.id).where(visible_parties(actor)))
+    return scoped_to_customers(actor, Appointment.party_id)
 
 
 def get_appointment_or_raise(

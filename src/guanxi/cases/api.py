@@ -52,7 +52,7 @@ def list_cases(
     status: Annotated[list[CaseStatus] | None, Query(description="only these states")] = None,
     open_only: Annotated[bool, Query(alias="open", description="only open cases")] = False,
     team_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    owner: Annotated[str | None, Query(pattern=r"^(me|[1-9][0-9]{0,18})$", description="'me' or a staff id")] = None,
+    owner: Annotated[str | None, Query(pattern=r"^(me|[1-9][0-9]{0,17})$", description="'me' or a staff id")] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     priority: CasePriority | None = None,
     sla: Literal["breached", "at_risk"] | None = None,

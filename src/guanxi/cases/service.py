@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from guanxi.audit.service import record
@@ -25,19 +25,14 @@ from guanxi.config import get_settings
 from guanxi.db import use_case
 from guanxi.errors import NotFound
 from guanxi.parties.models import Party
-from guanxi.parties.scope import get_serviceable_party_or_raise, visible_parties
+from guanxi.parties.scope import get_visible_party_or_raise, scoped_to_customers
 from guanxi.security.actor import Actor
-from guanxi.security.permissions import Permission, Scope
+from guanxi.security.permissions import Permission
 
 
 def visible_cases(actor: Actor) -> ColumnElement[bool]:
     """Cases of customers the actor may see, and (for service agents) every case of their team."""
-    if actor.scope is Scope.ALL:
-        return true()
-    of_visible_customers = Case.party_id.in_(select(Party.id).where(visible_parties(actor)))
-    if actor.scope is Scope.CASE_TEAM and actor.team_id is not None:
-        return or_(Case.team_id == actor.team_id, of_visible_customers)
-    return of_visible_customers
+    return scoped_to_customers(actor, Case.party_id, Case.team_id)
 
 
 def get_case_or_raise(*, session: Session, actor: Actor, case_id: int, for_update: bool = False) -> Case:
@@ -85,7 +80,7 @@ def add_event(
 def open_case(*, session: Session, actor: Actor, data: CaseCreate) -> Case:
     """Open a case: route it, start its SLA clock, note the categoriser's suggestion; audited."""
     actor.require(Permission.CASE_WRITE)
-    party = get_serviceable_party_or_raise(session=session, actor=actor, party_id=data.party_id)
+    party = get_visible_party_or_raise(session=session, actor=actor, party_id=data.party_id)
     at = now()
     route = route_case(session, party=party, category=data.category)
     suggestion = suggest_category(data.description) if data.description else None

@@ -74,15 +74,19 @@ def _used_until(case: Case, at: dt.datetime, calendar: WorkingCalendar) -> int:
     return case.sla_used_seconds + running
 
 
-def stop_clock(case: Case, *, at: dt.datetime, calendar: WorkingCalendar) -> None:
-    """Stop the clock (waiting for the customer, or resolved): bank the time used, clear the due time."""
+def stop_clock(case: Case, *, at: dt.datetime, calendar: WorkingCalendar) -> bool:
+    """Stop the clock (waiting for the customer, or resolved): bank the time used, clear the due
+    time and the at-risk flag. Returns whether this finds the case late for the first time."""
     if case.sla_running_since is None:
-        return
-    if case.due_at is not None and at > case.due_at and not case.breached:
+        return False
+    newly_breached = case.due_at is not None and at > case.due_at and not case.breached
+    if newly_breached:
         case.breached, case.breached_at = True, case.due_at
     case.sla_used_seconds = _used_until(case, at, calendar)
     case.sla_running_since = None
     case.due_at = None
+    case.at_risk = False
+    return newly_breached
 
 
 def resume_clock(case: Case, *, at: dt.datetime, calendar: WorkingCalendar) -> None:

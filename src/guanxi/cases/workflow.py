@@ -84,7 +84,12 @@ def transition_case(*, session: Session, actor: Actor, case_id: int, data: CaseT
     at = now()
     calendar = _calendar_of(session, case)
     if target in CLOCK_STOPPED:
-        stop_clock(case, at=at, calendar=calendar)
+        if stop_clock(case, at=at, calendar=calendar):
+            # Found late as it stops: the breach is recorded now (the sweep only sees running
+            # clocks), and a case still open is escalated like any breach.
+            add_event(session, case, actor=actor, kind="sla_breached", at=at, data={"due_at": str(case.breached_at)})
+            if target is S.WAITING_FOR_CUSTOMER:
+                escalate(session, case, actor=actor, reason="SLA breached")
     else:
         resume_clock(case, at=at, calendar=calendar)
     if target is S.RESOLVED:
@@ -135,6 +140,8 @@ def _give(session: Session, case: Case, *, actor: Actor, staff_id: int | None, t
     case.owner_staff_id, case.team_id = staff_id, team_id
     if case.status in (S.NEW.value, S.REOPENED.value) and staff_id is not None:
         case.status = S.ASSIGNED.value
+    elif case.status == S.ASSIGNED.value and staff_id is None:
+        case.status = S.NEW.value  # back in a queue, owned by nobody
     add_event(
         session,
         case,
@@ -178,7 +185,10 @@ def assign_case(*, session: Session, actor: Actor, case_id: int, data: CaseAssig
         team_id = staff.team_id
     elif session.get(Team, team_id) is None:
         raise NotFound(f"no team with id {team_id}", code="team_not_found")
-    _give(session, case, actor=actor, staff_id=data.staff_id, team_id=team_id)
+    staff_id = data.staff_id
+    if staff_id is None and team_id == case.team_id:
+        staff_id = case.owner_staff_id  # the same team's queue: whoever owns it keeps it
+    _give(session, case, actor=actor, staff_id=staff_id, team_id=team_id)
     return case
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from guanxi.cases.monitoring import sweep_slas
-from guanxi.cli.common import console, print_json, run_reporting_errors
+from guanxi.cli.common import console, err_console, print_json, run_reporting_errors
 from guanxi.config import get_settings
 from guanxi.db import get_engine, session_factory
 from guanxi.outbox.delivery import channels_from_settings, deliver_due
@@ -59,8 +59,14 @@ def worker(
 ) -> None:
     """Run the background work: the SLA sweep and outbox delivery, every ``interval`` seconds."""
     while True:
-        swept, delivered = run_reporting_errors(_sweep), run_reporting_errors(_deliver)
-        console.print(f"sla {swept} · outbox {delivered}", highlight=False)
         if once:
+            swept, delivered = run_reporting_errors(_sweep), run_reporting_errors(_deliver)
+            console.print(f"sla {swept} · outbox {delivered}", highlight=False)
             return
+        # The loop outlives a failed round: it reports the error and tries again next time.
+        for name, work in (("sla", _sweep), ("outbox", _deliver)):
+            try:
+                console.print(f"{name} {work()}", highlight=False)
+            except Exception as exc:
+                err_console.print(f"[bold red]error[/] in the {name} round: {exc}", markup=True, highlight=False)
         time.sleep(interval)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from guanxi.analytics.segmentation import SEGMENTATIONS
@@ -28,9 +28,9 @@ from guanxi.events.schemas import (
 )
 from guanxi.events.service import get_event_or_raise, require_not_started, require_open, require_started, seats_taken
 from guanxi.parties.models import Party
-from guanxi.parties.scope import get_visible_party_or_raise, visible_parties, visible_party_ids
+from guanxi.parties.scope import get_visible_party_or_raise, scoped_to_customers, visible_parties, visible_party_ids
 from guanxi.security.actor import Actor
-from guanxi.security.permissions import Permission, Scope
+from guanxi.security.permissions import Permission
 from guanxi.segments.models import CustomerSegment
 from guanxi.tasks.service import raise_task
 
@@ -244,9 +244,7 @@ def follow_up_event(*, session: Session, actor: Actor, event_id: int) -> FollowU
 
 
 def _visible_invitations(actor: Actor) -> ColumnElement[bool]:
-    if actor.scope is Scope.ALL:
-        return true()
-    return EventInvitation.party_id.in_(select(Party.id).where(visible_parties(actor)))
+    return scoped_to_customers(actor, EventInvitation.party_id)
 
 
 def list_invitations(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from guanxi.codes import ContactChannel
+from guanxi.fields import UtcDateTime
 
 MAX_ID = 2**63 - 1
 Outcome = Literal[
@@ -34,7 +35,7 @@ class InteractionCreate(BaseModel):
     topic: str = Field(min_length=1, max_length=120)
     outcome: Outcome | None = None
     summary: str | None = Field(default=None, max_length=10_000)
-    occurred_at: AwareDatetime | None = None
+    occurred_at: UtcDateTime | None = None
     duration_seconds: int | None = Field(default=None, ge=0, le=86_400)
     case_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     appointment_id: int | None = Field(default=None, ge=1, le=MAX_ID)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guanxi.appointments.models import Appointment
 from guanxi.audit.service import record
 from guanxi.cases.models import Case
 from guanxi.clock import now
@@ -13,7 +14,7 @@ from guanxi.errors import NotFound, ValidationFailed
 from guanxi.interactions.models import Interaction
 from guanxi.interactions.schemas import InteractionCreate
 from guanxi.interactions.sentiment import score_text
-from guanxi.parties.scope import get_serviceable_party_or_raise, get_visible_party_or_raise
+from guanxi.parties.scope import get_visible_party_or_raise
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Permission
 from guanxi.surveys.service import survey_after
@@ -26,7 +27,7 @@ LOG_PERMISSION = Permission.CASE_WRITE
 def log_interaction(*, session: Session, actor: Actor, party_id: int, data: InteractionCreate) -> Interaction:
     """Log a contact on the customer's history (scored for tone when it has text); audited."""
     actor.require(LOG_PERMISSION)
-    get_serviceable_party_or_raise(session=session, actor=actor, party_id=party_id)
+    get_visible_party_or_raise(session=session, actor=actor, party_id=party_id)
     at = data.occurred_at or now()
     if at > now():
         raise ValidationFailed("a contact cannot be logged in the future", code="in_the_future")
@@ -36,6 +37,14 @@ def log_interaction(*, session: Session, actor: Actor, party_id: int, data: Inte
             raise NotFound(f"no case with id {data.case_id}", code="case_not_found")
         if case_party != party_id:
             raise ValidationFailed(f"case {data.case_id} belongs to another customer", code="case_of_another_customer")
+    if data.appointment_id is not None:
+        appointment_party = session.scalar(select(Appointment.party_id).where(Appointment.id == data.appointment_id))
+        if appointment_party is None:
+            raise NotFound(f"no appointment with id {data.appointment_id}", code="appointment_not_found")
+        if appointment_party != party_id:
+            raise ValidationFailed(
+                f"appointment {data.appointment_id} belongs to another customer", code="appointment_of_another_customer"
+            )
     tone = score_text(data.summary) if data.summary else None
     interaction = Interaction(
         party_id=party_id,

@@ -120,7 +120,7 @@ def _deliver_one(session: Session, vault: Vault, channels: dict[str, Channel], m
         outcome = channels.get(message.channel, RecordingChannel()).send(
             to=to, subject=message.subject, body=message.body
         )
-    except (OSError, smtplib.SMTPException) as exc:
+    except Exception as exc:
         message.last_error = f"{type(exc).__name__}: {exc}"[:500]
         if message.attempts >= MAX_ATTEMPTS:
             message.status = "failed"

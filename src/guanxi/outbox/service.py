@@ -51,7 +51,8 @@ def enqueue(
         party_id=party_id,
         staff_id=staff_id,
         purpose=purpose,
-        subject=subject[:200],
+        # A header line: no line breaks (they would fail the mail header or forge another).
+        subject=" ".join(subject.split())[:200],
         body=body,
         deliver_after=deliver_after or now(),
         source=source,

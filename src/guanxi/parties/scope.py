@@ -62,12 +62,14 @@ def visible_party_ids(session: Session, actor: Actor, party_ids: list[int]) -> s
     return set(session.scalars(select(Party.id).where(Party.id.in_(party_ids), visible_parties(actor))))
 
 
-def get_serviceable_party_or_raise(*, session: Session, actor: Actor, party_id: int) -> Party:
-    """The party a contact or case is about: any existing customer for a front-line service agent
-    (they take calls from whoever is identified), the visible ones for everyone else."""
-    if actor.scope is Scope.CASE_TEAM:
-        party = session.get(Party, party_id)
-        if party is None:
-            raise NotFound(f"no party with id {party_id}", details={"party_id": party_id})
-        return party
-    return get_visible_party_or_raise(session=session, actor=actor, party_id=party_id)
+def scoped_to_customers(
+    actor: Actor, party_id: ColumnElement[int], team_id: ColumnElement[int | None] | None = None
+) -> ColumnElement[bool]:
+    """A condition on a table about customers (``party_id``): rows of customers the actor may see,
+    and for a service agent also the rows of their team (``team_id``), whatever the customer."""
+    if actor.scope is Scope.ALL:
+        return true()
+    of_visible_customers = party_id.in_(select(Party.id).where(visible_parties(actor)))
+    if team_id is not None and actor.scope is Scope.CASE_TEAM and actor.team_id is not None:
+        return or_(team_id == actor.team_id, of_visible_customers)
+    return of_visible_customers

@@ -137,6 +137,8 @@ def export_party(*, session: Session, actor: Actor, vault: Vault, lake_root: Pat
             ],
             "appointments": rows_of(Appointment, Appointment.party_id == party_id),
             "event_invitations": rows_of(EventInvitation, EventInvitation.party_id == party_id),
+            "messages": rows_of(OutboxMessage, OutboxMessage.party_id == party_id),
+            "tasks": rows_of(Task, Task.party_id == party_id),
             "transactions": _jsonable(reader.rows_for(lake_root, "transactions", "account_id", account_ids)),
             "digital_events": _jsonable(reader.rows_for(lake_root, "digital_events", "party_id", [party_id])),
             "access_log": [
@@ -192,7 +194,9 @@ def _erase_servicing_text(session: Session, party_id: int) -> None:
         update(Task).where(Task.party_id == party_id).values(detail=None),
         update(OutboxMessage)
         .where(OutboxMessage.party_id == party_id, OutboxMessage.status == "pending")
-        .values(status="cancelled", body=ERASED),
+        .values(status="cancelled"),
+        # Sent messages too: their text quoted the customer's case and carried their survey link.
+        update(OutboxMessage).where(OutboxMessage.party_id == party_id).values(subject=ERASED, body=ERASED),
     ):
         session.execute(statement.execution_options(synchronize_session=False))
 

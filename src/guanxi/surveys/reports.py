@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from guanxi.errors import ValidationFailed
+from guanxi.parties.scope import scoped_to_customers
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Permission
 from guanxi.surveys.models import Survey
@@ -38,6 +39,7 @@ def satisfaction_report(*, session: Session, actor: Actor, by: str, start: dt.da
         raise ValidationFailed("'to' must be after 'from'", code="bad_period")
     rows = session.execute(
         select(Survey.kind, Survey.score, Survey.team_id, Survey.channel, Survey.category, Survey.answered_at).where(
+            scoped_to_customers(actor, Survey.party_id, Survey.team_id),
             Survey.status == "answered",
             Survey.answered_at >= dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC),
             Survey.answered_at < dt.datetime.combine(end, dt.time(), tzinfo=dt.UTC),

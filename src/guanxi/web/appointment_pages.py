@@ -19,6 +19,7 @@ from guanxi.clock import now
 from guanxi.errors import GuanxiError
 from guanxi.parties.scope import get_visible_party_or_raise
 from guanxi.security.permissions import Permission
+from guanxi.web.forms import from_form
 from guanxi.web.render import render
 from guanxi.web.session import PageActor
 
@@ -84,7 +85,8 @@ def book_submit(
     """Book the chosen slot; a slot taken meanwhile shows the day again with the others."""
     check_csrf_form(request, csrf_token)
     party = get_visible_party_or_raise(session=session, actor=actor, party_id=party_id)
-    data = AppointmentCreate(
+    data = from_form(
+        AppointmentCreate,
         party_id=party.id,
         staff_id=party.relationship_manager_id if where == "rm" else None,
         branch_id=party.home_branch_id if where == "branch" else None,

@@ -21,6 +21,7 @@ from guanxi.parties.scope import get_visible_party_or_raise
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Permission
 from guanxi.team.models import Staff, Team
+from guanxi.web.forms import from_form
 from guanxi.web.render import render
 from guanxi.web.session import PageActor
 
@@ -256,7 +257,8 @@ def new_case_submit(
 ) -> Response:
     """Open the case, then show it."""
     check_csrf_form(request, csrf_token)
-    data = CaseCreate(
+    data = from_form(
+        CaseCreate,
         party_id=party_id,
         case_type=case_type,
         category=category,

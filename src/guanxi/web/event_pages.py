@@ -25,6 +25,7 @@ from guanxi.events.schemas import EventCreate, EventKind, InvitationRequest
 from guanxi.events.service import EventFilters, create_event, event_read, get_event_or_raise, list_events
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Permission
+from guanxi.web.forms import from_form
 from guanxi.web.render import render
 from guanxi.web.session import PageActor
 
@@ -65,18 +66,20 @@ def create_submit(
         starts_at = starts_at.replace(tzinfo=working_calendar(session).zone)
     session.rollback()
     try:
-        event = create_event(
-            session=session,
-            actor=actor,
-            data=EventCreate(
-                title=title,
-                kind=kind,
-                starts_at=starts_at,
-                ends_at=starts_at + dt.timedelta(hours=hours),
-                capacity=capacity,
-                venue=venue or None,
-            ),
+        ends_at = starts_at + dt.timedelta(hours=hours)
+    except OverflowError:
+        ends_at = dt.datetime.max.replace(tzinfo=dt.UTC)  # refused below as out of range
+    try:
+        data = from_form(
+            EventCreate,
+            title=title,
+            kind=kind,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=capacity,
+            venue=venue or None,
         )
+        event = create_event(session=session, actor=actor, data=data)
     except GuanxiError as exc:
         if exc.http_status in (403, 404):
             raise
