@@ -9,10 +9,13 @@ in this same process and alternating, times
   the same features over the same files,
 
 keeping each one's best run. It prints both times, their ratio (target ≤ 1.25) and the peak
-memory of the process. The Spark engine is not built yet, so there is no Spark column.
+memory of the process. Then the same feature run on the Spark engine (local mode, the
+``GUANXI_SPARK_*`` settings), after starting Spark once: its best time, its ratio to our DuckDB run
+and the largest relative difference from DuckDB's table (``--skip-spark`` leaves it out).
 
     .venv/bin/python bench/features.py
     .venv/bin/python bench/features.py --customers 20000 --repeats 2
+    .venv/bin/python bench/features.py --customers 20000 --skip-spark
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from guanxi.analytics.engine import as_of_literal, compute_features
 from guanxi.config import get_settings
@@ -74,9 +80,44 @@ SELECT * FROM rfm LEFT JOIN bal USING (party_id)
 """
 
 
+def max_relative_difference(expected: pa.Table, actual: pa.Table) -> float:
+    """The largest |a - b| / max(|a|, |b|, 1) over every feature cell (nulls must match: else infinity)."""
+    worst = 0.0
+    for name in expected.column_names[1:]:
+        a, b = expected.column(name), actual.column(name)
+        if not pc.all(pc.equal(pc.is_null(a), pc.is_null(b))).as_py():
+            return float("inf")
+        scale = pc.max_element_wise(pc.max_element_wise(pc.abs(a), pc.abs(b)), 1.0)
+        worst = max(worst, pc.max(pc.divide(pc.abs(pc.subtract(a, b)), scale)).as_py() or 0.0)
+    return worst
+
+
 def peak_mib() -> float:
     """Peak resident memory of this process, MiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_spark(
+    inputs: dict[str, pa.Table], lake: Path, as_of: dt.date, ours: pa.Table, best_ours: float, repeats: int
+) -> None:
+    """Time the same feature run on Spark and print it beside our DuckDB run."""
+    from guanxi.analytics.spark_engine import compute_features_spark, spark_session
+
+    started = time.perf_counter()
+    spark = spark_session()
+    print(
+        f"{'spark: start (once per process)':<44}{time.perf_counter() - started:>8.2f} s  ({spark.sparkContext.master})"
+    )
+    runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        table, _ = compute_features_spark(inputs=inputs, lake_root=lake, as_of=as_of, spark=spark)
+        runs.append(time.perf_counter() - started)
+    best = min(runs)
+    print(f"{'spark: every feature':<44}{best:>8.2f} s  (runs: {', '.join(f'{r:.2f}' for r in runs)})")
+    print(f"{'ratio spark / ours (DuckDB)':<44}{best / best_ours:>8.2f}")
+    print(f"{'spark vs DuckDB, largest relative difference':<44}{max_relative_difference(ours, table):>8.1e}")
+    spark.stop()
 
 
 def main() -> None:
@@ -86,6 +127,8 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the bank in this folder")
+    parser.add_argument("--skip-spark", action="store_true", help="leave out the run on the Spark engine")
+    parser.add_argument("--spark-repeats", type=int, default=2, help="Spark runs (the first warms the JIT)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="guanxi-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -134,6 +177,8 @@ def main() -> None:
     ratio = best_ours / best_theirs
     print(f"{'ratio ours / baseline':<44}{ratio:>8.2f}    target ≤ 1.25: {'met' if ratio <= 1.25 else 'missed'}")
     print(f"{'peak memory of this process':<44}{peak_mib():>8.0f} MiB")
+    if not args.skip_spark:
+        bench_spark(inputs, lake, as_of, table, best_ours, args.spark_repeats)
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
 

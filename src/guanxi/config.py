@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     spark_master: str = Field(
         default="local[2]", description="Spark master URL of the spark engine (local or a cluster)"
     )
-    spark_driver_memory: str = Field(default="4g", description="memory of the Spark driver the spark engine starts")
+    spark_driver_memory: str = Field(default="8g", description="memory of the Spark driver the spark engine starts")
     spark_conf: dict[str, str] = Field(
         default_factory=dict, description="more Spark settings for the spark engine, e.g. executor memory (JSON)"
     )

@@ -1,26 +1,34 @@
-"""Computing the feature table with DuckDB: one row per customer, every catalogue feature, as of
-a cut-off date, from the lake and the operational tables handed in as Arrow.
+"""Computing the feature table: one row per customer, every catalogue feature, as of a cut-off
+date, from the lake and the operational tables handed in as Arrow.
 
 Point in time: each query sees only rows strictly before the cut-off, so the same code serves
 training (many past dates) and scoring (today). Analytics never touches the ORM: the caller
 passes the operational inputs as Arrow tables.
+
+Two engines run the same feature SQL: DuckDB (the default, in process) and Spark (the SQL
+transpiled with SQLGlot, see ``spark_engine``). What a run does, in which order, the population,
+the zero-fill rules and the assembly of the final table are defined once, here, in
+:func:`run_features`; an engine only says how to register a table, run a query and fetch a result.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 
 from guanxi.analytics.catalogue import FeatureGroup, base_sql, feature_groups
 from guanxi.errors import ConfigurationError
 from guanxi.lake.duck import connect
-from guanxi.lake.layout import has_data, scan_sql
+from guanxi.lake.layout import LAKE_TABLES, has_data, scan_sql
 
+ENGINES = ("duckdb", "spark")
 # The operational inputs and their columns (the caller reads them; analytics only sees Arrow).
 INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "parties": (
@@ -44,8 +52,9 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
 EMPTY_LAKE = {
     "transactions": (
         "SELECT CAST(NULL AS BIGINT) AS account_id, CAST(NULL AS TIMESTAMPTZ) AS booked_at, "
-        "CAST(NULL AS DECIMAL(18,4)) AS amount, CAST(NULL AS VARCHAR) AS currency, CAST(NULL AS VARCHAR) AS direction, "
-        "CAST(NULL AS VARCHAR) AS channel, CAST(NULL AS VARCHAR) AS txn_type, "
+        "CAST(NULL AS VARCHAR) AS source_key, CAST(NULL AS DECIMAL(18,4)) AS amount, "
+        "CAST(NULL AS VARCHAR) AS currency, CAST(NULL AS VARCHAR) AS direction, CAST(NULL AS VARCHAR) AS channel, "
+        "CAST(NULL AS VARCHAR) AS txn_type, "
         "CAST(NULL AS VARCHAR) AS merchant_category, CAST(NULL AS DECIMAL(18,4)) AS balance_after WHERE false"
     ),
     "digital_events": (
@@ -65,6 +74,28 @@ class StepTiming:
     seconds: float
 
 
+class FeatureEngine(Protocol):
+    """What the feature run needs from an engine; every SQL text it is handed is DuckDB dialect."""
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table queryable as ``name``."""
+
+    def read_lake(self, lake_root: Path, table: str) -> None:
+        """Make a lake table (Hive-partitioned Parquet, with files) queryable under its name."""
+
+    def run_script(self, sql: str) -> None:
+        """Run a script of ``CREATE TABLE … AS`` statements (``_base.sql``)."""
+
+    def materialise(self, name: str, sql: str) -> int:
+        """Compute a query once, keep it as ``name`` and return its row count."""
+
+    def columns(self, name: str) -> list[str]:
+        """The column names of a kept table, in order."""
+
+    def fetch(self, sql: str) -> pa.Table:
+        """The result of a query as Arrow."""
+
+
 def as_of_literal(as_of: dt.date) -> str:
     """The cut-off as a SQL timestamp literal (midnight UTC at the start of ``as_of``)."""
     return f"TIMESTAMPTZ '{as_of.isoformat()} 00:00:00+00'"
@@ -75,29 +106,54 @@ def render(sql: str, as_of: dt.date) -> str:
     return sql.replace("{as_of}", as_of_literal(as_of))
 
 
-def _zero_filled(group: FeatureGroup) -> set[str]:
+def population_sql(as_of: dt.date) -> str:
+    """The population: everyone who was a customer at the cut-off."""
+    return (
+        "SELECT id AS party_id FROM parties "
+        f"WHERE customer_since IS NULL OR customer_since < CAST({as_of_literal(as_of)} AS DATE)"
+    )
+
+
+def zero_filled(group: FeatureGroup) -> set[str]:
+    """The features of a group that are 0, not empty, for a customer the group has no row for."""
     # Counts and flags of someone with no rows are 0; money sums over windows too. Averages,
     # shares and balances stay empty: "no data" is not "zero".
     return {f.name for f in group.features if f.unit in ZERO_UNITS or f.name.startswith(("spend_", "inflow_"))}
 
 
-def compute_features(
+def assemble_sql(groups: tuple[FeatureGroup, ...]) -> str:
+    """The final table: the population joined to every group, each feature a DOUBLE, by party."""
+    columns: list[str] = []
+    joins: list[str] = []
+    for group in groups:
+        zero = zero_filled(group)
+        for f in group.features:
+            cast = f"CAST(g_{group.name}.{f.name} AS DOUBLE)"
+            columns.append(f"coalesce({cast}, 0) AS {f.name}" if f.name in zero else f"{cast} AS {f.name}")
+        joins.append(f"LEFT JOIN g_{group.name} ON g_{group.name}.party_id = population.party_id")
+    return (
+        f"SELECT population.party_id, {', '.join(columns)} FROM population {' '.join(joins)} "
+        "ORDER BY population.party_id"
+    )
+
+
+def feature_schema(groups: tuple[FeatureGroup, ...]) -> pa.Schema:
+    """The feature table's schema, whatever the engine: ``party_id`` and one DOUBLE per feature."""
+    return pa.schema([("party_id", pa.int64()), *((f.name, pa.float64()) for g in groups for f in g.features)])
+
+
+def run_features(
+    engine: FeatureEngine,
     *,
     inputs: dict[str, pa.Table],
     lake_root: Path,
     as_of: dt.date,
     on_step: Callable[[StepTiming], None] | None = None,
-    memory_limit: str = "4GB",
-    threads: int | None = None,
 ) -> tuple[pa.Table, list[StepTiming]]:
-    """The feature table as of ``as_of``: ``party_id`` and every catalogue feature, and step timings."""
+    """Run the catalogue on ``engine``: the one definition of a feature run, whichever engine."""
     missing = sorted(set(INPUT_COLUMNS) - set(inputs))
     if missing:
         raise ConfigurationError(f"analytics inputs missing: {', '.join(missing)}")
-    config: dict[str, str | int] = {"memory_limit": memory_limit}
-    if threads:
-        config["threads"] = threads
-    con = connect(config)
     timings: list[StepTiming] = []
 
     def step(name: str, rows: int, started: float) -> None:
@@ -106,44 +162,106 @@ def compute_features(
         if on_step is not None:
             on_step(timing)
 
-    try:
-        for name, table in inputs.items():
-            con.register(f"in_{name}", table)
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM in_{name}")
-        for table, empty in EMPTY_LAKE.items():
-            source = f"SELECT * FROM {scan_sql(lake_root, table)}" if has_data(lake_root, table) else empty
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {source}")
-        con.execute(render(base_sql(), as_of))
-        # The population: everyone who was a customer at the cut-off.
-        con.execute(
-            "CREATE TEMP TABLE population AS SELECT id AS party_id FROM parties "
-            f"WHERE customer_since IS NULL OR customer_since < CAST({as_of_literal(as_of)} AS DATE)"
-        )
-        columns: list[str] = []
-        joins: list[str] = []
-        for group in feature_groups():
-            started = time.perf_counter()
-            con.execute(f"CREATE TEMP TABLE g_{group.name} AS {render(group.sql, as_of)}")
-            produced = [row[0] for row in con.execute(f"DESCRIBE g_{group.name}").fetchall()]
-            expected = ["party_id", *(f.name for f in group.features)]
-            if produced != expected:
-                raise ConfigurationError(
-                    f"feature group {group.name}: the query returns {produced}, its header declares {expected}"
-                )
-            rows = con.execute(f"SELECT count(*) FROM g_{group.name}").fetchall()[0][0]
-            step(group.name, int(rows), started)
-            zero = _zero_filled(group)
-            for f in group.features:
-                value = f"g_{group.name}.{f.name}"
-                cast = f"CAST({value} AS DOUBLE)"
-                columns.append(f"coalesce({cast}, 0) AS {f.name}" if f.name in zero else f"{cast} AS {f.name}")
-            joins.append(f"LEFT JOIN g_{group.name} ON g_{group.name}.party_id = population.party_id")
+    for name, table in inputs.items():
+        engine.register(name, table)
+    for table in LAKE_TABLES:
+        if has_data(lake_root, table):
+            engine.read_lake(lake_root, table)
+        else:
+            engine.materialise(table, EMPTY_LAKE[table])
+    engine.run_script(render(base_sql(), as_of))
+    engine.materialise("population", population_sql(as_of))
+    groups = feature_groups()
+    for group in groups:
         started = time.perf_counter()
-        table = con.sql(
-            f"SELECT population.party_id, {', '.join(columns)} FROM population {' '.join(joins)} "
-            "ORDER BY population.party_id"
-        ).to_arrow_table()
-        step("assemble", table.num_rows, started)
-    finally:
-        con.close()
+        rows = engine.materialise(f"g_{group.name}", render(group.sql, as_of))
+        produced = engine.columns(f"g_{group.name}")
+        expected = ["party_id", *(f.name for f in group.features)]
+        if produced != expected:
+            raise ConfigurationError(
+                f"feature group {group.name}: the query returns {produced}, its header declares {expected}"
+            )
+        step(group.name, rows, started)
+    started = time.perf_counter()
+    table = engine.fetch(assemble_sql(groups)).cast(feature_schema(groups))
+    step("assemble", table.num_rows, started)
     return table, timings
+
+
+class DuckDBEngine:
+    """The feature run in process on DuckDB: the SQL runs as written."""
+
+    def __init__(self, memory_limit: str = "4GB", threads: int | None = None) -> None:
+        config: dict[str, str | int] = {"memory_limit": memory_limit}
+        if threads:
+            config["threads"] = threads
+        self.con = connect(config)
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table queryable as ``name``."""
+        self.con.register(f"in_{name}", table)
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM in_{name}")
+
+    def read_lake(self, lake_root: Path, table: str) -> None:
+        """Make a lake table queryable under its name (read where it is used, not copied)."""
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {scan_sql(lake_root, table)}")
+
+    def run_script(self, sql: str) -> None:
+        """Run a script of statements."""
+        self.con.execute(sql)
+
+    def materialise(self, name: str, sql: str) -> int:
+        """Compute a query once into a temp table and return its row count."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        return int(self.con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+
+    def columns(self, name: str) -> list[str]:
+        """The column names of a temp table, in order."""
+        return [row[0] for row in self.con.execute(f"DESCRIBE {name}").fetchall()]
+
+    def fetch(self, sql: str) -> pa.Table:
+        """The result of a query as Arrow."""
+        return self.con.sql(sql).to_arrow_table()
+
+    def close(self) -> None:
+        """Release the connection and its memory."""
+        self.con.close()
+
+
+def compute_features(
+    *,
+    inputs: dict[str, pa.Table],
+    lake_root: Path,
+    as_of: dt.date,
+    on_step: Callable[[StepTiming], None] | None = None,
+    engine: str = "duckdb",
+    memory_limit: str = "4GB",
+    threads: int | None = None,
+) -> tuple[pa.Table, list[StepTiming]]:
+    """The feature table as of ``as_of``: ``party_id`` and every catalogue feature, and step timings.
+
+    ``engine`` is ``duckdb`` or ``spark``; ``memory_limit`` and ``threads`` are DuckDB's, Spark takes
+    its master and configuration from the settings (``GUANXI_SPARK_*``).
+    """
+    if engine == "spark":
+        if importlib.util.find_spec("pyspark") is None:
+            raise ConfigurationError(
+                "the Spark engine needs PySpark, which is not installed: pip install 'guanxi[spark]' "
+                "(and Java 17 or later)",
+                code="engine_unavailable",
+                details={"engine": engine},
+            )
+        from guanxi.analytics.spark_engine import compute_features_spark
+
+        return compute_features_spark(inputs=inputs, lake_root=lake_root, as_of=as_of, on_step=on_step)
+    if engine != "duckdb":
+        raise ConfigurationError(
+            f"unknown analytics engine '{engine}' (one of: {', '.join(ENGINES)})",
+            code="unknown_engine",
+            details={"field": "engine", "value": engine},
+        )
+    duck = DuckDBEngine(memory_limit, threads)
+    try:
+        return run_features(duck, inputs=inputs, lake_root=lake_root, as_of=as_of, on_step=on_step)
+    finally:
+        duck.close()

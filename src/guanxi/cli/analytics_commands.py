@@ -45,6 +45,9 @@ def analyze(
         dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="cut-off date (default: today)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="duckdb or spark (default: the GUANXI_ENGINE setting, duckdb)")
+    ] = None,
 ) -> None:
     """Compute every feature and segmentation from data strictly before the cut-off date."""
     settings = get_settings()
@@ -67,6 +70,7 @@ def analyze(
                 on_step=on_step,
                 memory_limit=settings.duckdb_memory_limit,
                 threads=settings.duckdb_threads,
+                engine=engine or settings.engine,
             )
         )
         bars.finish()

@@ -147,13 +147,11 @@ def _calendar(sessions: Callable[[], Session], actor: Actor) -> None:
             add_holiday(session=session, actor=actor, calendar_id=calendar.id, day=day, name=name)
 
 
-def _agents(session: Session) -> list[Actor]:
-    rows = session.execute(
-        select(Staff.id, Staff.team_id)
-        .where(Staff.role == "service_agent", Staff.team_id.is_not(None))
-        .order_by(Staff.id)
-    ).all()
-    return [Actor(username=f"agent-{sid}", role=Role.SERVICE_AGENT, staff_id=sid, team_id=team) for sid, team in rows]
+def _handler(rm_id: int | None, desk: Actor) -> Actor:
+    """Who logs a contact: the customer's RM when they have one, else the service desk."""
+    if rm_id is None:
+        return desk
+    return Actor(username=f"staff-{rm_id}", role=Role.RELATIONSHIP_MANAGER, staff_id=rm_id, source="demo")
 
 
 def _case_life(
@@ -268,8 +266,11 @@ def seed_servicing(
     with sessions() as session:
         if session.scalar(select(func.count()).select_from(Case)):
             return {"cases": 0, "contacts": 0}
-        parties = list(session.execute(select(Party.id, Party.preferred_language).order_by(Party.id)).all())
-        agents = _agents(session) or [admin]
+        parties = list(
+            session.execute(
+                select(Party.id, Party.preferred_language, Party.relationship_manager_id).order_by(Party.id)
+            ).all()
+        )
     _calendar(sessions, admin)
     rng = random.Random(seed)
     end = now()
@@ -282,12 +283,13 @@ def seed_servicing(
         return add_business_seconds(calendar, start, rng.randrange(0, 8 * 3600))
 
     for _ in range(cases):
-        party_id, language = rng.choice(parties)
+        party_id, language, _rm = rng.choice(parties)
         case_type, category, subject, english, chinese = rng.choice(STORIES)
         progress = rng.random()
         # Cases still open were opened in the last week or so; the others over the last months.
         opened = business_moment(rng.uniform(0.2, 8) if progress <= 0.45 else rng.uniform(8, 150))
-        agent = rng.choice(agents)
+        # The service desk registers the case; whoever it is routed to works it (see _case_life).
+        agent = admin
         data = CaseCreate(
             party_id=party_id,
             case_type=case_type,
@@ -306,10 +308,10 @@ def seed_servicing(
             )
         )
     for _ in range(contacts):
-        party_id, _language = rng.choice(parties)
+        party_id, _language, rm_id = rng.choice(parties)
         channel, direction, topic, outcome, summary = rng.choice(CONTACT_TOPICS)
         at = business_moment(rng.uniform(0.1, 150))
-        agent = rng.choice(agents)
+        agent = _handler(rm_id, admin)
         contact = InteractionCreate(
             channel=channel, direction=direction, topic=topic, outcome=outcome, summary=summary, occurred_at=at
         )

@@ -158,14 +158,21 @@ def run_analysis(
     on_step: Callable[[StepTiming], None] | None = None,
     memory_limit: str = "4GB",
     threads: int | None = None,
+    engine: str = "duckdb",
 ) -> AnalysisReport:
-    """Compute features and segments as of ``as_of``, snapshot them and write back the latest."""
+    """Compute features and segments as of ``as_of`` (on ``engine``), snapshot them and write back the latest."""
     actor.require(Permission.SEGMENT_WRITE)
     factory = session_factory(bind)
     with factory() as session:
         inputs = read_inputs(session, fx_rates)
     features, steps = compute_features(
-        inputs=inputs, lake_root=lake_root, as_of=as_of, on_step=on_step, memory_limit=memory_limit, threads=threads
+        inputs=inputs,
+        lake_root=lake_root,
+        as_of=as_of,
+        on_step=on_step,
+        engine=engine,
+        memory_limit=memory_limit,
+        threads=threads,
     )
     started = now()
     segments = segment(features, rules)
@@ -204,7 +211,7 @@ def run_analysis(
         sizes = counts.setdefault(kind, {})
         sizes[name] = sizes.get(name, 0) + 1
     with factory() as session, session.begin():
-        run = AnalysisRun(as_of=as_of, engine="duckdb", started_at=started, customers=features.num_rows)
+        run = AnalysisRun(as_of=as_of, engine=engine, started_at=started, customers=features.num_rows)
         session.add(run)
         session.flush()
         latest = session.scalar(

@@ -8,9 +8,11 @@
 --   aum: {unit: base currency, en: "Assets held with the bank (last known balances)", zh: "管理資產（最近結餘）"}
 --   liabilities: {unit: base currency, en: "Amounts owed to the bank", zh: "負債"}
 WITH account_month AS (
-    -- each account's last balance in each of the last 6 months
+    -- each account's last balance in each of the last 6 months (postings at the same instant are
+    -- ordered by their source key, so the result depends on neither the engine nor the run)
     SELECT party_id, account_id, months_ago,
-           arg_max(balance_base, booked_at) AS balance
+           arg_max(balance_base, struct_pack(at := booked_at, seq := source_key))
+               FILTER (WHERE balance_base IS NOT NULL) AS balance
     FROM my_txn
     WHERE balance_base IS NOT NULL AND age_days < 190
     GROUP BY party_id, account_id, months_ago
@@ -28,7 +30,9 @@ latest AS (
 ),
 account_now AS (
     -- each account's last known balance before the cut-off (quiet accounts keep theirs)
-    SELECT party_id, account_id, arg_max(balance_base, booked_at) AS balance
+    SELECT party_id, account_id,
+           arg_max(balance_base, struct_pack(at := booked_at, seq := source_key))
+               FILTER (WHERE balance_base IS NOT NULL) AS balance
     FROM my_txn WHERE balance_base IS NOT NULL
     GROUP BY party_id, account_id
 ),
@@ -45,7 +49,7 @@ shape AS (
            min(m.total) AS balance_min_6m,
            -- a trend needs three month-ends at least
            CASE WHEN count(*) >= 3 AND abs(avg(m.total)) > 0
-                THEN -regr_slope(m.total, m.months_ago) / abs(avg(m.total)) END AS balance_trend_6m
+                THEN -regr_slope(m.total, m.months_ago) / NULLIF(abs(avg(m.total)), 0) END AS balance_trend_6m
     FROM party_month m
     JOIN latest l ON l.party_id = m.party_id
     GROUP BY m.party_id

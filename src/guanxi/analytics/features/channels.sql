@@ -12,12 +12,12 @@ WITH recent AS (
     SELECT party_id, channel FROM my_txn WHERE age_days < 90 AND channel <> 'system'
 )
 SELECT party_id,
-       avg(CASE WHEN channel = 'branch' THEN 1.0 ELSE 0.0 END) AS share_branch,
-       avg(CASE WHEN channel = 'atm' THEN 1.0 ELSE 0.0 END) AS share_atm,
-       avg(CASE WHEN channel = 'online' THEN 1.0 ELSE 0.0 END) AS share_online,
-       avg(CASE WHEN channel = 'mobile' THEN 1.0 ELSE 0.0 END) AS share_mobile,
-       avg(CASE WHEN channel = 'wechat_pay' THEN 1.0 ELSE 0.0 END) AS share_wechat_pay,
-       avg(CASE WHEN channel = 'pos' THEN 1.0 ELSE 0.0 END) AS share_pos,
-       avg(CASE WHEN channel IN ('online', 'mobile', 'wechat_pay') THEN 1.0 ELSE 0.0 END) AS digital_share
+       avg(CAST(CASE WHEN channel = 'branch' THEN 1 ELSE 0 END AS DOUBLE)) AS share_branch,
+       avg(CAST(CASE WHEN channel = 'atm' THEN 1 ELSE 0 END AS DOUBLE)) AS share_atm,
+       avg(CAST(CASE WHEN channel = 'online' THEN 1 ELSE 0 END AS DOUBLE)) AS share_online,
+       avg(CAST(CASE WHEN channel = 'mobile' THEN 1 ELSE 0 END AS DOUBLE)) AS share_mobile,
+       avg(CAST(CASE WHEN channel = 'wechat_pay' THEN 1 ELSE 0 END AS DOUBLE)) AS share_wechat_pay,
+       avg(CAST(CASE WHEN channel = 'pos' THEN 1 ELSE 0 END AS DOUBLE)) AS share_pos,
+       avg(CAST(CASE WHEN channel IN ('online', 'mobile', 'wechat_pay') THEN 1 ELSE 0 END AS DOUBLE)) AS digital_share
 FROM recent
 GROUP BY party_id

@@ -18,6 +18,6 @@ SELECT party_id,
        sum(CASE WHEN months_ago BETWEEN 1 AND 3 THEN salary ELSE 0 END) / 3.0 AS salary_avg_3m,
        CASE WHEN sum(CASE WHEN months_ago BETWEEN 4 AND 6 THEN salary ELSE 0 END) > 0
             THEN sum(CASE WHEN months_ago BETWEEN 1 AND 3 THEN salary ELSE 0 END)
-                 / sum(CASE WHEN months_ago BETWEEN 4 AND 6 THEN salary ELSE 0 END) - 1 END AS salary_change
+                 / NULLIF(sum(CASE WHEN months_ago BETWEEN 4 AND 6 THEN salary ELSE 0 END), 0) - 1 END AS salary_change
 FROM monthly
 GROUP BY party_id
