@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo serve test lint format bench screenshots browser clean
+.PHONY: install demo serve test lint format bench screenshots browser java clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench: install  ## benchmarks: generation and ingest against plain DuckDB; the c
 
 browser:  ## Debian's Chromium (and CJK fonts) for the browser tests and screenshots (needs root)
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+
+java:  ## a Java runtime for Spark (the Spark engine and its parity tests; needs root)
+	command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless)
 
 screenshots: install browser  ## docs/screenshots/*.png of the demo bank in each language
 	$(BIN)/guanxi demo --no-serve

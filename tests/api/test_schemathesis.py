@@ -36,7 +36,8 @@ MAX_EXAMPLES = 25
 
 config = schemathesis.Config.from_dict(
     {
-        "request-timeout": 10,
+        # A hung request fails the run; a busy CI machine must not (timings are for bench/).
+        "request-timeout": 60,
         "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
         "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
     }

@@ -141,7 +141,10 @@ def spark_session(*, master: str | None = None, conf: dict[str, str] | None = No
     ).items():
         builder = builder.config(key, value)
     try:
-        session = builder.getOrCreate()
+        with warnings.catch_warnings():
+            # PySpark warns, as it starts, about the installed pandas; this engine uses no pandas
+            warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+            session = builder.getOrCreate()
     except (PySparkException, OSError) as exc:
         raise ConfigurationError(
             f"Spark could not start with master '{master}': {_first_line(exc)} "
@@ -281,9 +284,6 @@ def compute_features_spark(
     """The feature table as of ``as_of`` computed on Spark: the same table the DuckDB engine gives."""
     engine = SparkEngine(spark or spark_session())
     try:
-        with warnings.catch_warnings():
-            # PySpark warns once, as it loads its helpers, about a pandas version; this engine uses no pandas
-            warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
-            return run_features(engine, inputs=inputs, lake_root=lake_root, as_of=as_of, on_step=on_step)
+        return run_features(engine, inputs=inputs, lake_root=lake_root, as_of=as_of, on_step=on_step)
     finally:
         engine.close()

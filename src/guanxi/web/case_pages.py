@@ -21,7 +21,7 @@ from guanxi.parties.scope import get_visible_party_or_raise
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Permission
 from guanxi.team.models import Staff, Team
-from guanxi.web.forms import from_form
+from guanxi.web.forms import act_then_show, from_form
 from guanxi.web.render import render
 from guanxi.web.session import PageActor
 
@@ -119,14 +119,12 @@ def case_page(
 
 def _after(request: Request, session: Session, actor: Actor, case_id: int, action: Any) -> Response:
     """Run a case action; show the case again with the error if it was refused."""
-    try:
-        action()
-    except GuanxiError as exc:
-        if exc.http_status in (403, 404):
-            raise
-        session.rollback()
-        return case_page(request, session, actor, case_id, error=exc.message)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    return act_then_show(
+        session,
+        action,
+        then=f"/cases/{case_id}",
+        refused=lambda message: case_page(request, session, actor, case_id, error=message),
+    )
 
 
 def transition_submit(

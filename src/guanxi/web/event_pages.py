@@ -4,6 +4,7 @@ segment, answers and attendance, and the follow-up. Thin over the events service
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Form, Request
@@ -25,7 +26,7 @@ from guanxi.events.schemas import EventCreate, EventKind, InvitationRequest
 from guanxi.events.service import EventFilters, create_event, event_read, get_event_or_raise, list_events
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Permission
-from guanxi.web.forms import from_form
+from guanxi.web.forms import act_then_show, from_form
 from guanxi.web.render import render
 from guanxi.web.session import PageActor
 
@@ -108,15 +109,17 @@ def event_page(
     )
 
 
-def _then_show(request: Request, session: SessionDep, actor: Actor, event_id: int, action: object) -> Response:
-    try:
-        action()  # type: ignore[operator]
-    except GuanxiError as exc:
-        if exc.http_status in (403,):
-            raise
-        session.rollback()
-        return event_page(request, session, actor, event_id, message=exc.message)
-    return RedirectResponse(f"/events/{event_id}", status_code=303)
+def _then_show(
+    request: Request, session: SessionDep, actor: Actor, event_id: int, action: Callable[[], object]
+) -> Response:
+    # An invitation the user may not see is refused like any other answer (shown on the page).
+    return act_then_show(
+        session,
+        action,
+        then=f"/events/{event_id}",
+        refused=lambda message: event_page(request, session, actor, event_id, message=message),
+        raise_statuses=(403,),
+    )
 
 
 def invite_submit(
