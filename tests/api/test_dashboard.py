@@ -59,3 +59,13 @@ def test_an_analyst_sees_no_servicing_panels(client, world, browser_sign_in):
     browser_sign_in(Role.MARKETING_ANALYST)
     page = client.get("/").text
     assert "Open cases against SLA" not in page
+
+
+def test_the_flow_names_the_missing_side_in_words():
+    from guanxi.web.dashboard import _stage
+    from guanxi.web.i18n import Translator
+
+    # someone new by the later date comes from "(none)": the flow says they were not a customer
+    assert _stage(Translator("en"), "(none)") == "not a customer"
+    assert _stage(Translator("en"), "growing") == Translator("en").t("segment.growing")
+    assert _stage(Translator("zh-Hant"), "(none)") == Translator("zh-Hant").t("segments.not_a_customer")

@@ -58,11 +58,7 @@ def segment_panels(session: Session, actor: Actor, tr: Translator, lake_root: Pa
         charts["migration"] = sankey(
             tr.t("home.migration_chart"),
             [
-                (
-                    f"{tr.t('segment.' + c.from_segment)} · {before}",
-                    f"{tr.t('segment.' + c.to_segment)} · {after}",
-                    c.customers,
-                )
+                (f"{_stage(tr, c.from_segment)} · {before}", f"{_stage(tr, c.to_segment)} · {after}", c.customers)
                 for c in cells
             ],
         )
