@@ -12,6 +12,7 @@ from guanxi.interactions import models as interactions_models
 from guanxi.outbox import models as outbox_models
 from guanxi.parties import models as parties_models
 from guanxi.products import models as products_models
+from guanxi.scoring import models as scoring_models
 from guanxi.security import models as security_models
 from guanxi.segments import models as segments_models
 from guanxi.surveys import models as surveys_models
@@ -31,6 +32,7 @@ __all__ = [
     "outbox_models",
     "parties_models",
     "products_models",
+    "scoring_models",
     "security_models",
     "segments_models",
     "surveys_models",

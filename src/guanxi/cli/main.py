@@ -6,9 +6,11 @@ import typer
 
 from guanxi.cli import (
     analytics_commands,
+    assistant_commands,
     db_commands,
     ingest_commands,
     model_commands,
+    scoring_commands,
     security_commands,
     serve_commands,
     service_commands,
@@ -35,6 +37,12 @@ service_commands.cases_app.command("sweep")(worker_commands.sweep)
 app.add_typer(worker_commands.outbox_app, name="outbox")
 app.command("worker")(worker_commands.worker)
 analytics_commands.eval_app.command("complaints")(service_commands.eval_complaints)
+analytics_commands.eval_app.command("models")(scoring_commands.eval_models)
+analytics_commands.eval_app.command("intents")(assistant_commands.eval_intents)
+analytics_commands.eval_app.command("pairs")(assistant_commands.eval_pairs)
+model_commands.models_app.command("train")(scoring_commands.train_customer)
+model_commands.models_app.command("promote")(scoring_commands.promote_customer)
+app.command("score")(scoring_commands.score)
 app.command("analyze")(analytics_commands.analyze)
 app.command("generate")(ingest_commands.generate)
 app.command("ingest")(ingest_commands.ingest)

@@ -70,7 +70,9 @@ class GradientBoostingModel(ClassifierMixin, BaseEstimator):
         n_bags: int = 3,
         random_state: int = 0,
         n_jobs: int | None = None,
+        max_depth: int = -1,
     ) -> None:
+        self.max_depth = max_depth
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
@@ -92,6 +94,7 @@ class GradientBoostingModel(ClassifierMixin, BaseEstimator):
             "learning_rate": self.learning_rate_,
             "num_leaves": leaves,
             "min_child_samples": self.min_child_samples,
+            "max_depth": self.max_depth,
             "feature_fraction": self.feature_fraction,
             "bagging_fraction": self.bagging_fraction,
             "bagging_freq": 1,
@@ -201,21 +204,37 @@ class GradientBoostingModel(ClassifierMixin, BaseEstimator):
         values = self._raw(X, pred_contrib=True)
         return pd.DataFrame(values, index=X.index, columns=[*self.feature_names_in_, "(base)"])
 
+    def path_contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Path attribution of each row's log-odds (fast; see :mod:`guanxi.scoring.attribution`)."""
+        from guanxi.scoring.attribution import PathAttribution, path_contributions
+
+        check_is_fitted(self, "boosters_")
+        if getattr(self, "paths_", None) is None:
+            self.paths_ = [PathAttribution(b) for b in self.boosters_]
+        return path_contributions(self.paths_, X[list(self.feature_names_in_)], list(self.feature_names_in_))
+
     def reasons(self, X: pd.DataFrame, top: int = 3) -> list[list[Reason]]:
         """For each row, the features that pushed its score up the most (largest positive contributions first)."""
-        contrib = self.contributions(X).drop(columns="(base)")
+        return self.reasons_from(X, self.contributions(X), top=top)
+
+    def reasons_from(self, X: pd.DataFrame, contributions: pd.DataFrame, top: int = 3) -> list[list[Reason]]:
+        """:meth:`reasons` from contributions already computed (scoring needs them for the score too)."""
+        contrib = contributions.drop(columns="(base)", errors="ignore")
         names = list(contrib.columns)
+        values = contrib.to_numpy()
+        # the ``top`` largest per row, in a stable order: equal contributions keep the column order
+        order = np.argsort(-values, axis=1, kind="stable")[:, :top]
+        raw = X[names].to_numpy(dtype=object)
         out: list[list[Reason]] = []
-        for row_index, row in zip(X.index, contrib.to_numpy(), strict=True):
-            order = np.argsort(-row, kind="mergesort")
-            chosen = [i for i in order if row[i] > 0][:top]
+        for row in range(len(values)):
+            chosen = [i for i in order[row] if values[row, i] > 0]
             out.append(
                 [
                     Reason(
                         feature=names[i],
-                        value=X.at[row_index, names[i]],
-                        impact=float(row[i]),
-                        text=f"{names[i]} = {_display(X.at[row_index, names[i]])} pushed the score up",
+                        value=raw[row, i],
+                        impact=float(values[row, i]),
+                        text=f"{names[i]} = {_display(raw[row, i])} pushed the score up",
                     )
                     for i in chosen
                 ]

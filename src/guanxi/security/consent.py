@@ -46,3 +46,34 @@ def has_consent(*, session: Session, party_id: int, purpose: str, channel: str, 
         .limit(1)
     ).scalar_one_or_none()
     return latest == ConsentStatus.GIVEN.value
+
+
+def parties_consenting(*, session: Session, purpose: str, at: dt.datetime | None = None) -> set[int]:
+    """Every customer whose consent for ``purpose`` is in force on at least one channel (bulk form).
+
+    The same rule as :func:`has_consent`, for a whole run at once: for each channel, the latest
+    record for that channel or for every channel (``any``) decides; a customer counts when the
+    decision is yes on some channel.
+    """
+    check_code(purpose, ConsentPurpose, "purpose")
+    rows = session.execute(
+        select(ConsentRecord.party_id, ConsentRecord.channel, ConsentRecord.status)
+        .where(ConsentRecord.purpose == purpose, ConsentRecord.recorded_at <= (at or now()))
+        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+    )
+    every = ConsentChannel.ANY.value
+    latest_any: dict[int, tuple[int, str]] = {}
+    latest_channel: dict[tuple[int, str], tuple[int, str]] = {}
+    for order, (party_id, channel, status) in enumerate(rows):
+        if channel == every:
+            latest_any[party_id] = (order, status)
+        else:
+            latest_channel[(party_id, channel)] = (order, status)
+    given = ConsentStatus.GIVEN.value
+    yes = {party for party, (_, status) in latest_any.items() if status == given}
+    for (party, _), (order, status) in latest_channel.items():
+        overall = latest_any.get(party)
+        decision = status if overall is None or overall[0] < order else overall[1]
+        if decision == given:
+            yes.add(party)
+    return yes

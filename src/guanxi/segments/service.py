@@ -55,6 +55,7 @@ _INPUTS: dict[str, tuple[tuple[Any, ...], pa.Schema]] = {
             Party.customer_since,
             Party.status,
             Party.closed_on,
+            Party.kyc_status,
         ),
         pa.schema(
             [
@@ -66,6 +67,7 @@ _INPUTS: dict[str, tuple[tuple[Any, ...], pa.Schema]] = {
                 ("customer_since", pa.date32()),
                 ("status", pa.string()),
                 ("closed_on", pa.date32()),
+                ("kyc_status", pa.string()),
             ]
         ),
     ),
@@ -87,8 +89,17 @@ _INPUTS: dict[str, tuple[tuple[Any, ...], pa.Schema]] = {
         ),
     ),
     "products": (
-        (Product.id, Product.family, Product.margin_rate),
-        pa.schema([("id", pa.int64()), ("family", pa.string()), ("margin_rate", pa.float64())]),
+        (Product.id, Product.family, Product.margin_rate, Product.min_age, Product.risk_class, Product.active),
+        pa.schema(
+            [
+                ("id", pa.int64()),
+                ("family", pa.string()),
+                ("margin_rate", pa.float64()),
+                ("min_age", pa.int32()),
+                ("risk_class", pa.int32()),
+                ("active", pa.bool_()),
+            ]
+        ),
     ),
     "loans": (
         (Loan.account_id, Loan.status, Loan.days_past_due),

@@ -8,20 +8,25 @@
 --   aum: {unit: base currency, en: "Assets held with the bank (last known balances)", zh: "管理資產（最近結餘）"}
 --   liabilities: {unit: base currency, en: "Amounts owed to the bank", zh: "負債"}
 WITH account_month AS (
-    -- each account's last balance in each of the last 6 months (postings at the same instant are
-    -- ordered by their source key, so the result depends on neither the engine nor the run)
-    SELECT party_id, account_id, months_ago,
+    -- each account's last balance in each month of the window (postings at the same instant are
+    -- ordered by their source key, so the result depends on neither the engine nor the run); one
+    -- aggregation serves both the month-ends and the latest position, and it runs per account,
+    -- before the owners are joined back
+    SELECT account_id, months_ago,
            arg_max(balance_base, struct_pack(at := booked_at, seq := source_key))
                FILTER (WHERE balance_base IS NOT NULL) AS balance
     FROM my_txn
-    WHERE balance_base IS NOT NULL AND age_days < 190
-    GROUP BY party_id, account_id, months_ago
+    WHERE balance_base IS NOT NULL
+    GROUP BY account_id, months_ago
+),
+owned AS (
+    SELECT r.party_id, m.account_id, m.months_ago, m.balance
+    FROM account_month m
+    JOIN account_roles r ON r.account_id = m.account_id AND r.role IN ('owner', 'joint')
 ),
 party_month AS (
-    SELECT party_id, months_ago, sum(balance) AS total,
-           sum(CASE WHEN balance > 0 THEN balance ELSE 0 END) AS held,
-           sum(CASE WHEN balance < 0 THEN -balance ELSE 0 END) AS owed
-    FROM account_month
+    SELECT party_id, months_ago, sum(balance) AS total
+    FROM owned
     WHERE months_ago BETWEEN 1 AND 6
     GROUP BY party_id, months_ago
 ),
@@ -29,11 +34,9 @@ latest AS (
     SELECT party_id, min(months_ago) AS months_ago FROM party_month GROUP BY party_id
 ),
 account_now AS (
-    -- each account's last known balance before the cut-off (quiet accounts keep theirs)
-    SELECT party_id, account_id,
-           arg_max(balance_base, struct_pack(at := booked_at, seq := source_key))
-               FILTER (WHERE balance_base IS NOT NULL) AS balance
-    FROM my_txn WHERE balance_base IS NOT NULL
+    -- each account's last known balance before the cut-off: its latest month's (quiet accounts keep theirs)
+    SELECT party_id, account_id, arg_min(balance, months_ago) FILTER (WHERE balance IS NOT NULL) AS balance
+    FROM owned
     GROUP BY party_id, account_id
 ),
 position AS (

@@ -8,16 +8,18 @@
 --   share_wechat_pay: {unit: share, en: "Share of transactions by WeChat Pay, 90 days", zh: "90天微信支付交易佔比"}
 --   share_pos: {unit: share, en: "Share of card-terminal transactions, 90 days", zh: "90天刷卡交易佔比"}
 --   digital_share: {unit: share, en: "Share of customer-initiated transactions made digitally, 90 days", zh: "90天數碼渠道交易佔比"}
-WITH recent AS (
-    SELECT party_id, channel FROM my_txn WHERE age_days < 90 AND channel <> 'system'
+WITH by_channel AS (
+    -- one count per customer and channel first: the shares below then read a few rows per customer
+    SELECT party_id, channel, count(*) AS n FROM my_txn WHERE age_days < 90 AND channel <> 'system'
+    GROUP BY party_id, channel
 )
 SELECT party_id,
-       avg(CAST(CASE WHEN channel = 'branch' THEN 1 ELSE 0 END AS DOUBLE)) AS share_branch,
-       avg(CAST(CASE WHEN channel = 'atm' THEN 1 ELSE 0 END AS DOUBLE)) AS share_atm,
-       avg(CAST(CASE WHEN channel = 'online' THEN 1 ELSE 0 END AS DOUBLE)) AS share_online,
-       avg(CAST(CASE WHEN channel = 'mobile' THEN 1 ELSE 0 END AS DOUBLE)) AS share_mobile,
-       avg(CAST(CASE WHEN channel = 'wechat_pay' THEN 1 ELSE 0 END AS DOUBLE)) AS share_wechat_pay,
-       avg(CAST(CASE WHEN channel = 'pos' THEN 1 ELSE 0 END AS DOUBLE)) AS share_pos,
-       avg(CAST(CASE WHEN channel IN ('online', 'mobile', 'wechat_pay') THEN 1 ELSE 0 END AS DOUBLE)) AS digital_share
-FROM recent
+       sum(CASE WHEN channel = 'branch' THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS share_branch,
+       sum(CASE WHEN channel = 'atm' THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS share_atm,
+       sum(CASE WHEN channel = 'online' THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS share_online,
+       sum(CASE WHEN channel = 'mobile' THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS share_mobile,
+       sum(CASE WHEN channel = 'wechat_pay' THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS share_wechat_pay,
+       sum(CASE WHEN channel = 'pos' THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS share_pos,
+       sum(CASE WHEN channel IN ('online', 'mobile', 'wechat_pay') THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS digital_share
+FROM by_channel
 GROUP BY party_id

@@ -15,21 +15,27 @@
 --   spend_share_entertainment: {unit: share, en: "Share of 365-day card and bill spending on entertainment", zh: "365天消費中娛樂佔比"}
 --   spend_share_insurance: {unit: share, en: "Share of 365-day card and bill spending on insurance", zh: "365天消費中保險佔比"}
 --   spend_share_cash: {unit: share, en: "Share of 365-day card and bill spending on cash", zh: "365天消費中現金佔比"}
+WITH by_category AS (
+    -- one sum per customer and category first: the shares below then read a few rows per customer
+    SELECT party_id, merchant_category, sum(amount_base) AS spent
+    FROM my_txn
+    WHERE direction = 'debit' AND age_days < 365 AND merchant_category IS NOT NULL AND amount_base > 0
+    GROUP BY party_id, merchant_category
+)
 SELECT party_id,
-       sum(CASE WHEN merchant_category = 'groceries' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_groceries,
-       sum(CASE WHEN merchant_category = 'restaurants' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_restaurants,
-       sum(CASE WHEN merchant_category = 'transport' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_transport,
-       sum(CASE WHEN merchant_category = 'fuel' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_fuel,
-       sum(CASE WHEN merchant_category = 'utilities' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_utilities,
-       sum(CASE WHEN merchant_category = 'telecom' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_telecom,
-       sum(CASE WHEN merchant_category = 'retail' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_retail,
-       sum(CASE WHEN merchant_category = 'electronics' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_electronics,
-       sum(CASE WHEN merchant_category = 'travel' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_travel,
-       sum(CASE WHEN merchant_category = 'health' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_health,
-       sum(CASE WHEN merchant_category = 'education' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_education,
-       sum(CASE WHEN merchant_category = 'entertainment' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_entertainment,
-       sum(CASE WHEN merchant_category = 'insurance' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_insurance,
-       sum(CASE WHEN merchant_category = 'cash' THEN amount_base ELSE 0 END) / NULLIF(sum(amount_base), 0) AS spend_share_cash
-FROM my_txn
-WHERE direction = 'debit' AND age_days < 365 AND merchant_category IS NOT NULL AND amount_base > 0
+       sum(CASE WHEN merchant_category = 'groceries' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_groceries,
+       sum(CASE WHEN merchant_category = 'restaurants' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_restaurants,
+       sum(CASE WHEN merchant_category = 'transport' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_transport,
+       sum(CASE WHEN merchant_category = 'fuel' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_fuel,
+       sum(CASE WHEN merchant_category = 'utilities' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_utilities,
+       sum(CASE WHEN merchant_category = 'telecom' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_telecom,
+       sum(CASE WHEN merchant_category = 'retail' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_retail,
+       sum(CASE WHEN merchant_category = 'electronics' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_electronics,
+       sum(CASE WHEN merchant_category = 'travel' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_travel,
+       sum(CASE WHEN merchant_category = 'health' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_health,
+       sum(CASE WHEN merchant_category = 'education' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_education,
+       sum(CASE WHEN merchant_category = 'entertainment' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_entertainment,
+       sum(CASE WHEN merchant_category = 'insurance' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_insurance,
+       sum(CASE WHEN merchant_category = 'cash' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_cash
+FROM by_category
 GROUP BY party_id

@@ -1,0 +1,257 @@
+"""``guanxi score``: score every customer with the champion customer models and write it back.
+
+One transaction replaces every customer's scores and offers, records the run with its population
+stability figures, raises a drift alert per variable past the threshold, and writes the audit
+entry; a failure leaves the previous run's results in place. Reads for the workspace
+(:func:`customer_scores`) are scoped like the customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from guanxi.analytics.engine import compute_features
+from guanxi.audit.service import record
+from guanxi.clock import now
+from guanxi.codes import ConsentPurpose
+from guanxi.db import Bind, session_factory
+from guanxi.outbox.models import OutboxMessage
+from guanxi.parties.scope import get_visible_party_or_raise
+from guanxi.products.models import Product
+from guanxi.scoring.clv import yearly_margin
+from guanxi.scoring.customer_models import features_frame
+from guanxi.scoring.drift import ALERT_PSI
+from guanxi.scoring.model_evaluation import held_families, offer_customers, offer_products
+from guanxi.scoring.models import CustomerOffer, CustomerScore, DriftAlert, ScoringRun
+from guanxi.scoring.scoring_run import ScoredCustomers, score_customers
+from guanxi.scoring.service import (
+    CHURN_MODEL,
+    CONTACT_WINDOW_DAYS,
+    CUSTOMER_MODELS,
+    MAX_MARKETING_CONTACTS,
+    VALUE_MODEL,
+    registry_for,
+)
+from guanxi.security.actor import Actor
+from guanxi.security.consent import parties_consenting
+from guanxi.security.permissions import Permission
+from guanxi.segments.service import read_inputs
+
+WRITE_BATCH = 20_000
+CENT = Decimal("0.01")
+
+
+@dataclass
+class ScoringReport:
+    """What a scoring run did: the model, how many customers and offers, drift, step timings."""
+
+    run_id: int
+    as_of: dt.date
+    model_version: int
+    customers: int
+    offers: int
+    bands: dict[str, int]
+    alerts: dict[str, float]
+    steps: list[tuple[str, float]]
+
+
+def contactable_parties(session: Session, at: dt.datetime) -> set[int]:
+    """Customers who may get a marketing offer now: consent in force and under the contact limit."""
+    consenting = parties_consenting(session=session, purpose=ConsentPurpose.MARKETING.value, at=at)
+    crowded = set(
+        session.scalars(
+            select(OutboxMessage.party_id)
+            .where(
+                OutboxMessage.purpose == ConsentPurpose.MARKETING.value,
+                OutboxMessage.created_at >= at - dt.timedelta(days=CONTACT_WINDOW_DAYS),
+                OutboxMessage.party_id.is_not(None),
+            )
+            .group_by(OutboxMessage.party_id)
+            .having(func.count() >= MAX_MARKETING_CONTACTS)
+        )
+    )
+    return consenting - crowded
+
+
+def _batched(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), WRITE_BATCH):
+        session.execute(insert(table), rows[start : start + WRITE_BATCH])
+
+
+def _score_rows(scored: ScoredCustomers, run_id: int, as_of: dt.date) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for i, party in enumerate(scored.party_ids.tolist()):
+        rows.append(
+            {
+                "party_id": party,
+                "model": CHURN_MODEL,
+                "score": float(scored.churn[i]),
+                "band": str(scored.bands[i]),
+                "amount": None,
+                "reasons": scored.churn_reasons[i],
+                "as_of": as_of,
+                "run_id": run_id,
+            }
+        )
+        value = Decimal(repr(float(scored.lifetime_value[i]))).quantize(CENT, ROUND_HALF_EVEN)
+        rows.append(
+            {
+                "party_id": party,
+                "model": VALUE_MODEL,
+                "score": float(scored.lifetime_value[i]),
+                "band": None,
+                "amount": value,
+                "reasons": None,
+                "as_of": as_of,
+                "run_id": run_id,
+            }
+        )
+    return rows
+
+
+def run_scoring(
+    *,
+    bind: Bind,
+    actor: Actor,
+    lake_root: Path,
+    var_dir: Path,
+    fx_rates: dict[str, float],
+    as_of: dt.date,
+    version: int | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> ScoringReport:
+    """Score every customer as of ``as_of`` with the champion (or ``version``) and write it back."""
+    actor.require(Permission.MODEL_PROMOTE)
+    steps: list[tuple[str, float]] = []
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        steps.append((name, time.perf_counter() - clock))
+        clock = time.perf_counter()
+        if on_step is not None:
+            on_step(name)
+
+    entry, artifact = registry_for(var_dir).load(CUSTOMER_MODELS, version)
+    models = artifact["models"]
+    factory = session_factory(bind)
+    with factory() as session:
+        inputs = read_inputs(session, fx_rates)
+        contactable = contactable_parties(session, now())
+    step("read")
+    features = features_frame(compute_features(inputs=inputs, lake_root=lake_root, as_of=as_of)[0])
+    step("features")
+    products = offer_products(inputs)
+    scored = score_customers(
+        models,
+        features,
+        customers=offer_customers(inputs, features),
+        products=products,
+        held=held_families(features, sorted(set(products["family"]))),
+        margin=yearly_margin(inputs, lake_root, as_of),
+    )
+    step("score")
+    with factory() as session, session.begin():
+        run = ScoringRun(
+            as_of=as_of,
+            model_name=CUSTOMER_MODELS,
+            model_version=entry.version,
+            customers=len(scored.party_ids),
+            offers=len(scored.offers),
+            psi=scored.psi,
+        )
+        session.add(run)
+        session.flush()
+        session.execute(delete(CustomerScore))
+        session.execute(delete(CustomerOffer))
+        _batched(session, CustomerScore, _score_rows(scored, run.id, as_of))
+        offer_rows = [
+            {
+                "party_id": o.party_id,
+                "rank": o.rank,
+                "product_id": o.product_id,
+                "propensity": o.propensity,
+                "expected_value": o.expected_value,
+                "contactable": o.party_id in contactable,
+                "reasons": scored.offer_reasons.get((o.party_id, o.rank)),
+                "as_of": as_of,
+                "run_id": run.id,
+            }
+            for o in scored.offers
+        ]
+        _batched(session, CustomerOffer, offer_rows)
+        alerts = {name: value for name, value in scored.psi.items() if value > ALERT_PSI}
+        for subject, value in sorted(alerts.items()):
+            session.add(
+                DriftAlert(run_id=run.id, model_name=CUSTOMER_MODELS, subject=subject, psi=value, threshold=ALERT_PSI)
+            )
+        step("write back")
+        run.steps = [{"step": name, "seconds": round(seconds, 3)} for name, seconds in steps]
+        run.finished_at = now()
+        record(
+            session=session,
+            actor=actor,
+            action="model.score",
+            entity="scoring_run",
+            entity_id=run.id,
+            data={"as_of": as_of.isoformat(), "version": entry.version, "customers": run.customers, "alerts": alerts},
+        )
+    bands = pd.Series(scored.bands).value_counts().to_dict() if len(scored.bands) else {}
+    return ScoringReport(
+        run_id=run.id,
+        as_of=as_of,
+        model_version=entry.version,
+        customers=len(scored.party_ids),
+        offers=len(scored.offers),
+        bands={str(k): int(v) for k, v in bands.items()},
+        alerts=alerts,
+        steps=steps,
+    )
+
+
+@dataclass(frozen=True)
+class CustomerScores:
+    """A customer's latest churn risk, lifetime value and offers, for the 360."""
+
+    churn: CustomerScore | None
+    value: CustomerScore | None
+    offers: list[tuple[CustomerOffer, Product]]
+
+
+def customer_scores(*, session: Session, actor: Actor, party_id: int) -> CustomerScores:
+    """The customer's latest scores and offers (the customer must be in the actor's scope)."""
+    actor.require(Permission.MODEL_READ)
+    get_visible_party_or_raise(session=session, actor=actor, party_id=party_id)
+    scores = {s.model: s for s in session.scalars(select(CustomerScore).where(CustomerScore.party_id == party_id))}
+    offers = session.execute(
+        select(CustomerOffer, Product)
+        .join(Product, Product.id == CustomerOffer.product_id)
+        .where(CustomerOffer.party_id == party_id)
+        .order_by(CustomerOffer.rank)
+    ).all()
+    return CustomerScores(
+        churn=scores.get(CHURN_MODEL), value=scores.get(VALUE_MODEL), offers=[(o, p) for o, p in offers]
+    )
+
+
+def open_drift_alerts(*, session: Session, actor: Actor, limit: int = 50) -> list[DriftAlert]:
+    """Drift alerts nobody has acknowledged yet, newest first."""
+    actor.require(Permission.MODEL_READ)
+    return list(
+        session.scalars(
+            select(DriftAlert)
+            .where(DriftAlert.acknowledged_at.is_(None))
+            .order_by(DriftAlert.created_at.desc(), DriftAlert.psi.desc())
+            .limit(limit)
+        )
+    )
