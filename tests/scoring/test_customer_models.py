@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from guanxi.db import make_engine, session_factory
-from guanxi.errors import Conflict, NotFound, PermissionDenied
+from guanxi.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from guanxi.ingest.mapping import builtin_mapping
 from guanxi.ingest.service import ingest_extract
 from guanxi.ingest.synth import generate_bank
@@ -181,3 +181,23 @@ def test_training_needs_a_lake(tmp_path: Path):
     with pytest.raises(NotFound) as missing:
         train_customer_models(actor=ADMIN, bind=engine, lake_root=tmp_path / "lake", var_dir=tmp_path, fx_rates=FX)
     assert missing.value.code == "no_transactions"
+
+
+def test_training_refuses_a_history_too_short(tmp_path: Path):
+    # given: a bank with four months of history
+    generate_bank(customers=60, months=4, seed=5, out=tmp_path / "extract", fmt="parquet", end=END)
+    engine = make_engine(f"sqlite:///{tmp_path / 'short.db'}")
+    upgrade(engine)
+    ingest_extract(
+        directory=tmp_path / "extract",
+        mapping=builtin_mapping("canonical", "short"),
+        bind=engine,
+        lake_root=tmp_path / "lake",
+        work_dir=tmp_path / "w",
+        quarantine_dir=tmp_path / "q",
+    )
+    # when / then: training says how much history there is and how much it needs
+    with pytest.raises(ValidationFailed) as short:
+        train_customer_models(actor=ADMIN, bind=engine, lake_root=tmp_path / "lake", var_dir=tmp_path, fx_rates=FX)
+    assert short.value.code == "models_too_little_history"
+    assert "about 4 months of history" in str(short.value) and "needs at least 12" in str(short.value)

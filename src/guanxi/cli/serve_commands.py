@@ -18,7 +18,7 @@ from guanxi.cli.ingest_commands import print_ingest_report, run_ingest
 from guanxi.clock import today
 from guanxi.config import Settings, get_settings
 from guanxi.db import make_engine, unit_of_work
-from guanxi.errors import Conflict
+from guanxi.errors import Conflict, GuanxiError
 from guanxi.migrate import upgrade
 from guanxi.security.permissions import Role
 from guanxi.security.pii import Vault
@@ -96,6 +96,31 @@ def analyse_demo(settings: Settings) -> None:
             bars.finish()
 
 
+def score_demo(settings: Settings) -> None:
+    """Train the customer models once and score every customer, when the history is long enough."""
+    from guanxi.scoring.score_service import run_scoring
+    from guanxi.scoring.service import CUSTOMER_MODELS, registry_for, train_customer_models
+
+    engine = make_engine(settings.resolved_database_url)
+    common = {
+        "bind": engine,
+        "actor": SYSTEM,
+        "lake_root": settings.resolved_lake_path,
+        "var_dir": settings.var_dir,
+        "fx_rates": settings.fx_rates,
+    }
+    try:
+        with progress_bars() as bars:
+            if not registry_for(settings.var_dir).versions(CUSTOMER_MODELS):
+                bars.start("train the customer models", 5)
+                train_customer_models(**common, on_step=lambda _s: bars.advance(1))
+            bars.start("score every customer", 4)
+            run_scoring(**common, as_of=today(), on_step=lambda _s: bars.advance(1))
+            bars.finish()
+    except GuanxiError as error:  # a short demo history: the bank works, only without scores
+        console.print(f"[yellow]no churn scores or offers[/]: {error}")
+
+
 def service_demo(settings: Settings, *, customers: int, seed: int) -> None:
     """Give the demo bank its cases, contacts and survey answers (once)."""
     cases = max(30, customers // 20)
@@ -154,6 +179,7 @@ def demo(
     print_ingest_report(report)
     ensure_demo_users()
     analyse_demo(settings)
+    score_demo(settings)
     service_demo(settings, customers=customers, seed=seed)
     table = Table(title=f"demo users (password {DEMO_PASSWORD})")
     for column in ("user", "role"):

@@ -25,6 +25,7 @@ from guanxi.parties.models import Party
 from guanxi.scoring.customer_models import CustomerModels, evaluation_dates, fit_customer_models, labelled_date
 from guanxi.scoring.metrics import evaluate
 from guanxi.scoring.model_evaluation import ModelEvaluation, evaluate_models
+from guanxi.scoring.outcomes import HORIZON_DAYS
 from guanxi.scoring.registry import ModelRegistry
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Permission
@@ -32,16 +33,39 @@ from guanxi.segments.evaluation import drifting_keys
 from guanxi.segments.service import read_inputs
 
 
-def history_end(lake_root: Path) -> dt.date:
-    """The day after the lake's last transaction: where the history ends (exclusive)."""
+def history_span(lake_root: Path) -> tuple[dt.date, dt.date]:
+    """The lake's history: the day of its first transaction and the day after its last (exclusive)."""
     if not has_data(lake_root, "transactions"):
         raise NotFound("the lake holds no transactions: ingest an extract first", code="no_transactions")
     con = connect()
     try:
-        last = con.execute(f"SELECT max(booked_at) FROM {scan_sql(lake_root, 'transactions')}").fetchall()[0][0]
+        first, last = con.execute(
+            f"SELECT min(booked_at), max(booked_at) FROM {scan_sql(lake_root, 'transactions')}"
+        ).fetchall()[0]
     finally:
         con.close()
-    return last.date() + dt.timedelta(days=1)
+    return first.date(), last.date() + dt.timedelta(days=1)
+
+
+def history_end(lake_root: Path) -> dt.date:
+    """The day after the lake's last transaction: where the history ends (exclusive)."""
+    return history_span(lake_root)[1]
+
+
+def training_dates(lake_root: Path, train_dates: int) -> tuple[list[dt.date], dt.date]:
+    """The training and validation cut-offs for this lake, refusing a history too short for them."""
+    start, end = history_span(lake_root)
+    train, valid = evaluation_dates(end, train_dates)
+    # each training date needs some history behind it (a quarter) for its features to mean anything
+    if train[0] < start + dt.timedelta(days=HORIZON_DAYS):
+        months = (end.year - start.year) * 12 + end.month - start.month
+        raise ValidationFailed(
+            f"the lake holds about {months} months of history ({start.isoformat()} to {end.isoformat()}); "
+            f"training on {train_dates} dates and judging out of time needs at least {train_dates + 9}",
+            code="models_too_little_history",
+            details={"history_start": start.isoformat(), "history_end": end.isoformat()},
+        )
+    return train, valid
 
 
 def evaluate_customer_models(
@@ -126,7 +150,7 @@ def train_customer_models(
     say = on_step or (lambda _: None)
     with session_factory(bind)() as session:
         inputs = read_inputs(session, fx_rates)
-    train, valid = evaluation_dates(history_end(lake_root), train_dates)
+    train, valid = training_dates(lake_root, train_dates)
     dates = []
     for as_of in train:
         say(f"features and outcomes as of {as_of.isoformat()}")
@@ -169,7 +193,7 @@ def promote_customer_models(
         raise Conflict(f"version {version} is already the champion", code="already_champion")
     with session_factory(bind)() as session:
         inputs = read_inputs(session, fx_rates)
-    valid = evaluation_dates(history_end(lake_root))[1]
+    valid = training_dates(lake_root, 3)[1]
     figures = {}
     for label, entry in (("challenger", challenger), ("champion", champion)):
         models = registry.load(CUSTOMER_MODELS, entry.version)[1]["models"]

@@ -23,6 +23,7 @@ from guanxi.interactions.service import log_interaction
 from guanxi.lake.profile import customer_history
 from guanxi.parties.service import get_party_detail, list_parties, reveal_pii
 from guanxi.privacy.consent import consent_state
+from guanxi.scoring.score_service import customer_scores
 from guanxi.security.permissions import Permission
 from guanxi.segments.service import customer_segments
 from guanxi.web.charts import pie, series
@@ -95,6 +96,8 @@ def customer_page(
         consent_state(session=session, actor=actor, party_id=party_id) if actor.can(Permission.CONSENT_READ) else None
     )
     segments = customer_segments(session=session, actor=actor, party_id=party_id)
+    can_see_scores = actor.can(Permission.MODEL_READ)
+    scores = customer_scores(session=session, actor=actor, party_id=party_id) if can_see_scores else None
     currency = request.app.state.settings.default_currency
     cases = list_party_cases(session=session, actor=actor, party_id=party_id) if actor.can(Permission.CASE_READ) else []
     charts = {}
@@ -137,6 +140,7 @@ def customer_page(
         consents=consents,
         cases=cases,
         segments=segments,
+        scores=scores,
         currency=currency,
         timeline=timeline,
         channels=list(ContactChannel),

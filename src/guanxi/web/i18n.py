@@ -125,3 +125,7 @@ class Translator:
         if value is None:
             return ""
         return catalogue(self.locale).get(f"{kind}.{value}") or value.replace("_", " ")
+
+    def worded(self, reason: dict[str, object]) -> str:
+        """A model's reason (written in English and Chinese when scored) in this page's language."""
+        return str(reason.get("zh") if self.locale.startswith("zh") else reason.get("en") or "")
