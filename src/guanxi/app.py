@@ -28,6 +28,7 @@ from guanxi.interactions.api import router as interactions_router
 from guanxi.parties.api import router as parties_router
 from guanxi.privacy.api import router as privacy_router
 from guanxi.products.api import router as products_router
+from guanxi.scoring.api import router as scoring_router
 from guanxi.security.api import router as security_router
 from guanxi.security.auth import authenticate_token
 from guanxi.security.pii import Vault
@@ -46,6 +47,7 @@ API_ROUTERS = (
     ingest_router,
     audit_router,
     segments_router,
+    scoring_router,
     cases_router,
     calendars_router,
     interactions_router,

@@ -56,6 +56,9 @@ ROUTES = [
     Route("GET", "/api/v1/accounts/{account_id}", P.ACCOUNT_READ, "account"),
     Route("GET", "/api/v1/accounts/{account_id}/transactions", P.TRANSACTION_READ, "account"),
     Route("GET", "/api/v1/products", P.PRODUCT_READ),
+    # the analyst reads models but their scope holds no customer: no one customer's scores
+    Route("GET", "/api/v1/parties/{party_id}/scores", P.MODEL_READ, "party", outcomes=((Role.MARKETING_ANALYST, 404),)),
+    Route("GET", "/api/v1/models/drift-alerts", P.MODEL_READ),
     Route("GET", "/api/v1/branches", P.BRANCH_READ),
     Route("GET", "/api/v1/ingest/runs", P.INGEST_READ),
     Route("GET", "/api/v1/audit/events", P.AUDIT_READ),

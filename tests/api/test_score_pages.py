@@ -6,9 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from factories import make_product
-from guanxi.scoring.models import CustomerOffer, CustomerScore, ScoringRun
+from guanxi.api.csrf import csrf_token
+from guanxi.config import get_settings
+from guanxi.scoring.models import CustomerOffer, CustomerScore, DriftAlert, ScoringRun
 from guanxi.security.permissions import Role
 
 AS_OF = dt.date(2026, 11, 1)
@@ -91,3 +94,87 @@ def test_a_role_without_model_read_sees_no_scores(client, browser_sign_in, score
     page = client.get(f"/customers/{scored}")
     # then: the page has no scores card, whatever it shows otherwise
     assert 'data-score="churn"' not in page.text
+
+
+def test_the_api_gives_the_scores_with_reasons_in_both_languages(client, world, scored):
+    # given: the RM's token
+    # when: the customer's scores are read over the API
+    body = client.get(f"/api/v1/parties/{scored}/scores", headers=world.headers(Role.RELATIONSHIP_MANAGER)).json()
+    # then: the same figures, the reasons in English and Chinese, the offer with its caveat
+    assert (body["churn_band"], body["churn_probability"], body["lifetime_value"]) == ("high", 0.42, "1234.5000")
+    assert body["churn_reasons"] == [REASON]
+    assert [(o["rank"], o["product"], o["product_zh"], o["contactable"]) for o in body["offers"]] == [
+        (1, "Stable Bond Fund", "穩健債券基金", False)
+    ]
+    assert body["as_of"] == "2026-11-01"
+
+
+def test_an_unscored_customer_has_empty_scores(client, world):
+    # given: a customer no scoring run has reached
+    # when: their scores are read
+    body = client.get(
+        f"/api/v1/parties/{world.ids['own_party']}/scores", headers=world.headers(Role.RELATIONSHIP_MANAGER)
+    ).json()
+    # then: nothing is made up
+    assert body == {
+        "party_id": world.ids["own_party"],
+        "as_of": None,
+        "churn_probability": None,
+        "churn_band": None,
+        "churn_reasons": [],
+        "lifetime_value": None,
+        "offers": [],
+    }
+
+
+@pytest.fixture
+def drifted(scored, session) -> int:
+    """The scored run records its stability figures and one drift alert."""
+    with session.begin():
+        run = session.scalars(select(ScoringRun)).one()
+        run.psi = {"salary_change": 1.317, "age": 0.02, "churn_probability": 0.05}
+        alert = DriftAlert(
+            run_id=run.id, model_name="customer-models", subject="salary_change", psi=1.317, threshold=0.25
+        )
+        session.add(alert)
+        session.flush()
+        return alert.id
+
+
+def test_the_models_page_charts_drift_and_an_admin_acknowledges_it(client, browser_sign_in, drifted):
+    # given: the administrator signed in, a run with one variable past the threshold
+    token = browser_sign_in(Role.ADMIN)
+    # when: the Models page is opened
+    page = client.get("/models").text
+    # then: the alert and the stability chart are there, with the button to acknowledge
+    assert '<ul class="plain" data-alerts="1">' in page and '<strong translate="no">salary_change</strong>' in page
+    assert '"categories": ["salary_change", "churn_probability", "age"]' in page
+    assert f'action="/models/alerts/{drifted}/acknowledge"' in page
+    # when: it is acknowledged with the form's token
+    done = client.post(
+        f"/models/alerts/{drifted}/acknowledge",
+        data={"csrf_token": csrf_token(get_settings().secret_key, token)},
+        follow_redirects=False,
+    )
+    # then: back to the page, with no open alert left
+    assert (done.status_code, done.headers["location"]) == (303, "/models")
+    assert "data-alerts" not in client.get("/models").text
+
+
+def test_acknowledging_needs_the_token_and_the_permission(client, browser_sign_in, drifted):
+    # given: a branch manager, who reads models but does not act on them
+    token = browser_sign_in(Role.BRANCH_MANAGER)
+    page = client.get("/models").text
+    assert 'data-alerts="1"' in page and "/acknowledge" not in page
+    # when / then: without the token the post is refused; with it, the role is
+    assert client.post(f"/models/alerts/{drifted}/acknowledge", data={}).status_code == 403
+    refused = client.post(
+        f"/models/alerts/{drifted}/acknowledge", data={"csrf_token": csrf_token(get_settings().secret_key, token)}
+    )
+    assert refused.status_code == 403
+
+
+def test_a_service_agent_has_no_models_page(client, browser_sign_in):
+    # given: a service agent; when: the Models page is asked for; then: refused
+    browser_sign_in(Role.SERVICE_AGENT)
+    assert client.get("/models").status_code == 403

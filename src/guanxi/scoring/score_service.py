@@ -24,7 +24,8 @@ from guanxi.analytics.engine import compute_features
 from guanxi.audit.service import record
 from guanxi.clock import now
 from guanxi.codes import ConsentPurpose
-from guanxi.db import Bind, session_factory
+from guanxi.db import Bind, session_factory, use_case
+from guanxi.errors import NotFound
 from guanxi.outbox.models import OutboxMessage
 from guanxi.parties.scope import get_visible_party_or_raise
 from guanxi.products.models import Product
@@ -229,7 +230,8 @@ class CustomerScores:
 
 
 def customer_scores(*, session: Session, actor: Actor, party_id: int) -> CustomerScores:
-    """The customer's latest scores and offers (the customer must be in the actor's scope)."""
+    """The customer's latest scores and offers (the customer must be in the actor's scope: an analyst,
+    whose scope holds no customers, reads models but never one customer's scores)."""
     actor.require(Permission.MODEL_READ)
     get_visible_party_or_raise(session=session, actor=actor, party_id=party_id)
     scores = {s.model: s for s in session.scalars(select(CustomerScore).where(CustomerScore.party_id == party_id))}
@@ -255,3 +257,45 @@ def open_drift_alerts(*, session: Session, actor: Actor, limit: int = 50) -> lis
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class ModelOverview:
+    """What the Models page shows: the registered versions, the latest run and the open alerts."""
+
+    versions: list[dict[str, Any]]
+    latest_run: ScoringRun | None
+    alerts: list[DriftAlert]
+
+
+def model_overview(*, session: Session, actor: Actor, var_dir: Path) -> ModelOverview:
+    """The customer models' versions (newest first), the latest scoring run and the open drift alerts."""
+    actor.require(Permission.MODEL_READ)
+    versions = [
+        v.meta | {"version": v.version, "status": v.status} for v in registry_for(var_dir).versions(CUSTOMER_MODELS)
+    ]
+    latest = session.scalar(select(ScoringRun).order_by(ScoringRun.id.desc()).limit(1))
+    return ModelOverview(
+        versions=list(reversed(versions)), latest_run=latest, alerts=open_drift_alerts(session=session, actor=actor)
+    )
+
+
+@use_case
+def acknowledge_alert(*, session: Session, actor: Actor, alert_id: int) -> DriftAlert:
+    """Mark a drift alert as seen by ``actor`` (someone who may act on the models), audited."""
+    actor.require(Permission.MODEL_PROMOTE)
+    alert = session.get(DriftAlert, alert_id)
+    if alert is None:
+        raise NotFound(f"no drift alert with id {alert_id}", code="alert_not_found", details={"alert_id": alert_id})
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = now()
+        alert.acknowledged_by = actor.username
+        record(
+            session=session,
+            actor=actor,
+            action="model.drift_acknowledged",
+            entity="drift_alert",
+            entity_id=alert.id,
+            data={"subject": alert.subject, "psi": alert.psi},
+        )
+    return alert

@@ -20,6 +20,7 @@ from guanxi.web import (
     customer_pages,
     event_pages,
     insight_pages,
+    model_pages,
     segment_pages,
     survey_pages,
 )
@@ -114,6 +115,8 @@ def install_web(app: FastAPI) -> None:
         ("/audit", audit_pages.audit_page, "GET"),
         ("/segments", segment_pages.segments_page, "GET"),
         ("/segments/rules", segment_pages.save_rule_submit, "POST"),
+        ("/models", model_pages.models_page, "GET"),
+        ("/models/alerts/{alert_id}/acknowledge", model_pages.acknowledge_submit, "POST"),
         ("/s/{token}", survey_pages.survey_page, "GET"),
         ("/s/{token}", survey_pages.survey_submit, "POST"),
         ("/language", set_language, "GET"),
