@@ -178,3 +178,13 @@ def test_a_service_agent_has_no_models_page(client, browser_sign_in):
     # given: a service agent; when: the Models page is asked for; then: refused
     browser_sign_in(Role.SERVICE_AGENT)
     assert client.get("/models").status_code == 403
+
+
+def test_the_start_page_charts_the_churn_risk_of_the_customers_the_rm_sees(client, browser_sign_in, scored):
+    # given: the RM, whose one scored customer is at high risk
+    browser_sign_in(Role.RELATIONSHIP_MANAGER)
+    # when: the start page is opened
+    page = client.get("/").text
+    # then: the churn chart counts that one customer, in words
+    assert '"label": "Churn risk of the customers you see"' in page
+    assert '"data": [{"name": "high", "value": 1.0}]' in page

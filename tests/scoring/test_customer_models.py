@@ -25,7 +25,7 @@ from guanxi.scoring.drift import psi, reference
 from guanxi.scoring.estimators import GradientBoostingModel
 from guanxi.scoring.models import CustomerOffer, CustomerScore, ScoringRun
 from guanxi.scoring.score_service import customer_scores, run_scoring
-from guanxi.scoring.service import promote_customer_models, train_customer_models
+from guanxi.scoring.service import promote_customer_models, registry_for, train_customer_models
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Role
 
@@ -74,6 +74,9 @@ def test_training_registers_a_champion_judged_out_of_time(bank):
     assert report.valid_date > max(report.train_dates)
     assert report.metrics["roc_auc"] > 0.75
     assert any(note.startswith("churn: ") for note in report.notes)
+    # and: the card carries the fairness check by age band and gender
+    card = registry_for(bank["common"]["var_dir"]).get("customer-models", 1).card
+    assert "## Fairness check" in card and "| age_band | 30-44 |" in card and "| gender | " in card
 
 
 def test_scoring_writes_every_customer_back_with_reasons_and_suitable_offers(bank):

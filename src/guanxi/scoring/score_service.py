@@ -27,10 +27,11 @@ from guanxi.codes import ConsentPurpose
 from guanxi.db import Bind, session_factory, use_case
 from guanxi.errors import NotFound
 from guanxi.outbox.models import OutboxMessage
-from guanxi.parties.scope import get_visible_party_or_raise
+from guanxi.parties.models import Party
+from guanxi.parties.scope import get_visible_party_or_raise, visible_parties
 from guanxi.products.models import Product
 from guanxi.scoring.clv import yearly_margin
-from guanxi.scoring.customer_models import features_frame
+from guanxi.scoring.customer_models import RISK_BANDS, features_frame
 from guanxi.scoring.drift import ALERT_PSI
 from guanxi.scoring.model_evaluation import held_families, offer_customers, offer_products
 from guanxi.scoring.models import CustomerOffer, CustomerScore, DriftAlert, ScoringRun
@@ -299,3 +300,17 @@ def acknowledge_alert(*, session: Session, actor: Actor, alert_id: int) -> Drift
             data={"subject": alert.subject, "psi": alert.psi},
         )
     return alert
+
+
+def churn_band_counts(*, session: Session, actor: Actor) -> list[tuple[str, int]]:
+    """How many of the customers the actor sees are in each churn band (latest run), low to high."""
+    actor.require(Permission.MODEL_READ)
+    rows = dict(
+        session.execute(
+            select(CustomerScore.band, func.count())
+            .join(Party, Party.id == CustomerScore.party_id)
+            .where(CustomerScore.model == CHURN_MODEL, visible_parties(actor))
+            .group_by(CustomerScore.band)
+        ).all()
+    )
+    return [(band, int(rows[band])) for band in RISK_BANDS if rows.get(band)]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -120,10 +121,8 @@ def registry_for(var_dir: Path) -> ModelRegistry:
     return ModelRegistry.from_var_dir(var_dir)
 
 
-def out_of_time_metrics(
-    models: CustomerModels, inputs: dict[str, pa.Table], lake_root: Path, valid: dt.date
-) -> dict[str, float]:
-    """The churn model's figures on a later date it was not trained on, against the operational label."""
+def _validation(models: CustomerModels, inputs: dict[str, pa.Table], lake_root: Path, valid: dt.date) -> pd.DataFrame:
+    """The churn population of the validation date: label, score and age, indexed by party id."""
     target = labelled_date(inputs, lake_root, valid)
     population = target.features.loc[target.features.index.intersection(target.churned.index)]
     label = target.churned.loc[population.index].to_numpy()
@@ -132,7 +131,49 @@ def out_of_time_metrics(
             f"the validation date {valid.isoformat()} has no churners or only churners: too little history",
             code="models_too_little_history",
         )
-    return {k: round(v, 4) for k, v in evaluate(label, models.churn_probability(population)).items()}
+    return pd.DataFrame(
+        {"label": label, "score": models.churn_probability(population), "age": population["age"].to_numpy()},
+        index=population.index,
+    )
+
+
+def out_of_time_metrics(
+    models: CustomerModels, inputs: dict[str, pa.Table], lake_root: Path, valid: dt.date
+) -> dict[str, float]:
+    """The churn model's figures on a later date it was not trained on, against the operational label."""
+    judged = _validation(models, inputs, lake_root, valid)
+    return {k: round(v, 4) for k, v in evaluate(judged["label"].to_numpy(), judged["score"].to_numpy()).items()}
+
+
+FAIRNESS_COLUMNS = ("by", "group", "customers", "churn_rate", "mean_score", "flagged_share")
+AGE_BANDS = ((0, 30, "under 30"), (30, 45, "30-44"), (45, 60, "45-59"), (60, 200, "60 and over"))
+
+
+def fairness_table(judged: pd.DataFrame, genders: dict[int, str | None]) -> list[dict[str, Any]]:
+    """Per age band and gender: customers, the churn rate seen, the mean score and the share flagged
+    in the riskiest 10% — a model that flags one group far beyond its churn rate needs a look."""
+    cut = judged["score"].quantile(0.9)
+    frame = judged.assign(
+        flagged=judged["score"] >= cut,
+        gender=[genders.get(int(pid)) or "unknown" for pid in judged.index],
+        age_band=[
+            next((name for lo, hi, name in AGE_BANDS if lo <= a < hi), "unknown") for a in judged["age"].fillna(-1)
+        ],
+    )
+    rows = []
+    for column in ("age_band", "gender"):
+        for group, part in frame.groupby(column, sort=True):
+            rows.append(
+                {
+                    "by": column,
+                    "group": str(group),
+                    "customers": len(part),
+                    "churn_rate": round(float(part["label"].mean()), 4),
+                    "mean_score": round(float(part["score"].mean()), 4),
+                    "flagged_share": round(float(part["flagged"].mean()), 4),
+                }
+            )
+    return rows
 
 
 def train_customer_models(
@@ -158,8 +199,12 @@ def train_customer_models(
     say("training")
     models = fit_customer_models(dates)
     say(f"judging out of time on {valid.isoformat()}")
-    metrics = out_of_time_metrics(models, inputs, lake_root, valid)
+    judged = _validation(models, inputs, lake_root, valid)
+    metrics = {k: round(v, 4) for k, v in evaluate(judged["label"].to_numpy(), judged["score"].to_numpy()).items()}
+    with session_factory(bind)() as session:
+        genders = dict(session.execute(select(Party.id, Party.gender).where(Party.id.in_(judged.index.tolist()))).all())
     meta = {
+        "fairness": fairness_table(judged, genders),
         "kind": "customer-models",
         "trained_on": [d.isoformat() for d in train],
         "validated_on": valid.isoformat(),
@@ -242,6 +287,11 @@ def customer_models_card(meta: dict[str, Any]) -> str:
         "| ROC-AUC | KS | Gini | Brier | lift@10% |",
         "|---|---|---|---|---|",
         "| " + " | ".join(str(metrics[k]) for k in ("roc_auc", "ks", "gini", "brier", "lift_at_10")) + " |",
+        "",
+        "## Fairness check (validation date; the riskiest 10% flagged)",
+        "| by | group | customers | churn rate | mean score | flagged |",
+        "|---|---|---|---|---|---|",
+        *("| " + " | ".join(str(r[k]) for k in FAIRNESS_COLUMNS) + " |" for r in meta.get("fairness", [])),
         "",
         "## Limits",
         "- The label is behavioural: a customer who keeps an account but moves their money elsewhere",

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from guanxi.accounts.overview import book_overview
 from guanxi.api.deps import SessionDep
 from guanxi.errors import GuanxiError
+from guanxi.scoring.score_service import churn_band_counts
 from guanxi.security.permissions import Permission
 from guanxi.web import (
     appointment_pages,
@@ -50,6 +51,11 @@ def home(request: Request, session: SessionDep, actor: PageActor) -> Response:
         }
     if actor.can(Permission.SEGMENT_READ):
         charts |= segment_panels(session, actor, translator(request), request.app.state.lake_root)
+    if overview is not None and actor.can(Permission.MODEL_READ):
+        bands = churn_band_counts(session=session, actor=actor)
+        if bands:
+            tr = translator(request)
+            charts["churn"] = pie(tr.t("home.churn_risk"), [(tr.code("band", band), n) for band, n in bands])
     work = service_panels(session, actor, translator(request)) if actor.can(Permission.CASE_READ) else None
     if work is not None:
         charts |= work.pop("charts")
