@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from backends import BACKENDS
 from guanxi.db import make_engine, session_factory
 from guanxi.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from guanxi.ingest.mapping import builtin_mapping
@@ -28,6 +31,7 @@ from guanxi.scoring.score_service import customer_scores, run_scoring
 from guanxi.scoring.service import promote_customer_models, registry_for, train_customer_models
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Role
+from private_schema import private_schema
 
 FX = {"CNY": 1.0, "USD": 7.2, "EUR": 7.8, "GBP": 9.1, "HKD": 0.92, "CZK": 0.31}
 END = dt.date(2026, 7, 1)
@@ -35,24 +39,29 @@ ADMIN = Actor(username="model-admin", role=Role.ADMIN, source="test")
 ANALYST = Actor(username="analyst", role=Role.MARKETING_ANALYST, source="test")
 
 
-@pytest.fixture(scope="module")
-def bank(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """A synthetic bank of 1,200 customers over 14 months, ingested, with the customer models trained."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def bank(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """A synthetic bank of 1,200 customers over 14 months, ingested, with the customer models trained,
+    on each backend (PostgreSQL in a private schema: the run commits for real)."""
     work = tmp_path_factory.mktemp("model-bank")
     generate_bank(customers=1200, months=14, seed=3, out=work / "extract", fmt="parquet", end=END)
-    engine = make_engine(f"sqlite:///{work / 'bank.db'}")
-    upgrade(engine)
-    ingest_extract(
-        directory=work / "extract",
-        mapping=builtin_mapping("canonical", "sample"),
-        bind=engine,
-        lake_root=work / "lake",
-        work_dir=work / "w",
-        quarantine_dir=work / "q",
-    )
-    common = {"bind": engine, "lake_root": work / "lake", "var_dir": work / "var", "fx_rates": FX}
-    report = train_customer_models(actor=ADMIN, **common)
-    return {"engine": engine, "common": common, "report": report}
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            engine = stack.enter_context(private_schema("guanxi_customer_models"))
+        else:
+            engine = make_engine(f"sqlite:///{work / 'bank.db'}")
+            upgrade(engine)
+        ingest_extract(
+            directory=work / "extract",
+            mapping=builtin_mapping("canonical", "sample"),
+            bind=engine,
+            lake_root=work / "lake",
+            work_dir=work / "w",
+            quarantine_dir=work / "q",
+        )
+        common = {"bind": engine, "lake_root": work / "lake", "var_dir": work / "var", "fx_rates": FX}
+        report = train_customer_models(actor=ADMIN, **common)
+        yield {"engine": engine, "common": common, "report": report}
 
 
 def test_dates_leave_the_validation_outcome_unseen():
@@ -133,14 +142,26 @@ def test_scoring_and_training_need_the_model_permission(bank):
 
 
 def test_a_challenger_that_does_not_beat_the_champion_is_not_promoted(bank):
-    # given: a second version trained on the same data (so no better out of time)
-    second = train_customer_models(actor=ADMIN, **bank["common"])
+    # given: a challenger that is the champion's very models again (so no better out of time)
+    registry = registry_for(bank["common"]["var_dir"])
+    champion = registry.get("customer-models")
+    _, artifact = registry.load("customer-models", champion.version)
+    second = registry.register("customer-models", artifact=artifact, meta=champion.meta, card="# copy\n")
     assert second.status == "challenger"
-    # when / then: its promotion is refused, naming both figures
+    # when / then: its promotion is refused, naming both figures, which are equal
     with pytest.raises(Conflict) as refused:
         promote_customer_models(actor=ADMIN, version=second.version, **bank["common"])
     assert refused.value.code == "challenger_not_better"
-    assert refused.value.details["challenger"]["roc_auc"] == refused.value.details["champion"]["roc_auc"]
+    assert refused.value.details["challenger"] == refused.value.details["champion"]
+    assert registry.get("customer-models").version == champion.version
+
+
+def test_a_retrained_version_is_registered_as_a_challenger(bank):
+    # given: the champion; when: the models are trained again
+    again = train_customer_models(actor=ADMIN, **bank["common"])
+    # then: the new version waits as a challenger with its own figures
+    assert again.status == "challenger" and again.version >= 2
+    assert set(again.metrics) == {"roc_auc", "ks", "gini", "brier", "lift_at_10"}
 
 
 def test_path_attribution_adds_up_to_the_log_odds():
@@ -204,3 +225,19 @@ def test_training_refuses_a_history_too_short(tmp_path: Path):
         train_customer_models(actor=ADMIN, bind=engine, lake_root=tmp_path / "lake", var_dir=tmp_path, fx_rates=FX)
     assert short.value.code == "models_too_little_history"
     assert "about 4 months of history" in str(short.value) and "needs at least 12" in str(short.value)
+
+
+def test_treeshap_and_path_reasons_give_the_same_scores(bank):
+    # given: the champion; when: the bank is scored with path reasons, then with exact TreeSHAP reasons
+    scores = {}
+    for exact in (False, True):
+        run_scoring(actor=ADMIN, as_of=END, exact_reasons=exact, **bank["common"])
+        with session_factory(bank["engine"])() as session:
+            scores[exact] = dict(
+                session.execute(
+                    select(CustomerScore.party_id, CustomerScore.score).where(CustomerScore.model == "churn")
+                )
+            )
+    # then: both attributions add up to the same log-odds, so every probability agrees
+    assert scores[False].keys() == scores[True].keys()
+    assert max(abs(scores[False][k] - scores[True][k]) for k in scores[False]) < 1e-9

@@ -130,6 +130,7 @@ def run_scoring(
     fx_rates: dict[str, float],
     as_of: dt.date,
     version: int | None = None,
+    exact_reasons: bool = False,
     on_step: Callable[[str], None] | None = None,
 ) -> ScoringReport:
     """Score every customer as of ``as_of`` with the champion (or ``version``) and write it back."""
@@ -161,6 +162,7 @@ def run_scoring(
         products=products,
         held=held_families(features, sorted(set(products["family"]))),
         margin=yearly_margin(inputs, lake_root, as_of),
+        exact_reasons=exact_reasons,
     )
     step("score")
     with factory() as session, session.begin():

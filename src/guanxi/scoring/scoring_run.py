@@ -44,8 +44,13 @@ def _worded(reasons: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _credits(model: Any, frame: pd.DataFrame, exact: bool) -> pd.DataFrame:
+    # TreeSHAP (exact Shapley values, ~1 ms a row) or path attribution (a leaf lookup per tree)
+    return model.contributions(frame) if exact else model.path_contributions(frame)
+
+
 def offer_reasons(
-    models: CustomerModels, features: pd.DataFrame, offers: list[Offer]
+    models: CustomerModels, features: pd.DataFrame, offers: list[Offer], exact: bool = False
 ) -> dict[tuple[int, int], list[dict[str, Any]]]:
     """Why each offer: the features that raised the customer's propensity for its family most."""
     out: dict[tuple[int, int], list[dict[str, Any]]] = {}
@@ -56,7 +61,7 @@ def offer_reasons(
         rows = features.loc[[o.party_id for o in chosen], models.feature_names]
         rows = rows.reset_index(drop=True)  # a customer may have two offers of one family
         model = models.propensity[family]
-        explained = model.reasons_from(rows, model.path_contributions(rows), top=TOP_REASONS)
+        explained = model.reasons_from(rows, _credits(model, rows, exact), top=TOP_REASONS)
         for offer, reasons in zip(chosen, explained, strict=True):
             out[(offer.party_id, offer.rank)] = _worded(reasons)
     return out
@@ -71,10 +76,14 @@ def score_customers(
     held: pd.DataFrame,
     margin: pd.Series,
     top_offers: int = 3,
+    exact_reasons: bool = False,
 ) -> ScoredCustomers:
-    """Score every row of ``features`` (indexed by party id); the other frames are aligned with it."""
+    """Score every row of ``features`` (indexed by party id); the other frames are aligned with it.
+
+    Reasons come from path attribution, or from TreeSHAP (``pred_contrib``) with ``exact_reasons``.
+    """
     frame = features[models.feature_names]
-    contributions = models.churn.path_contributions(frame)
+    contributions = _credits(models.churn, frame, exact_reasons)
     # the score is the sum of the contributions: one TreeSHAP pass gives both score and reasons
     log_odds = contributions.to_numpy().sum(axis=1)  # the (base) column included
     churn = 1.0 / (1.0 + np.exp(-log_odds))
@@ -91,6 +100,6 @@ def score_customers(
         churn_reasons=[_worded(r) for r in reasons],
         lifetime_value=value,
         offers=offers,
-        offer_reasons=offer_reasons(models, features, offers),
+        offer_reasons=offer_reasons(models, features, offers, exact_reasons),
         psi=drift(models.references, columns),
     )

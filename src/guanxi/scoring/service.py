@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,13 @@ from guanxi.errors import Conflict, NotFound, ValidationFailed
 from guanxi.lake.duck import connect
 from guanxi.lake.layout import has_data, scan_sql
 from guanxi.parties.models import Party
-from guanxi.scoring.customer_models import CustomerModels, evaluation_dates, fit_customer_models, labelled_date
+from guanxi.scoring.customer_models import (
+    CustomerModels,
+    LabelledDate,
+    evaluation_dates,
+    fit_customer_models,
+    labelled_date,
+)
 from guanxi.scoring.metrics import evaluate
 from guanxi.scoring.model_evaluation import ModelEvaluation, evaluate_models
 from guanxi.scoring.outcomes import HORIZON_DAYS
@@ -121,9 +126,9 @@ def registry_for(var_dir: Path) -> ModelRegistry:
     return ModelRegistry.from_var_dir(var_dir)
 
 
-def _validation(models: CustomerModels, inputs: dict[str, pa.Table], lake_root: Path, valid: dt.date) -> pd.DataFrame:
+def _validation(models: CustomerModels, target: LabelledDate) -> pd.DataFrame:
     """The churn population of the validation date: label, score and age, indexed by party id."""
-    target = labelled_date(inputs, lake_root, valid)
+    valid = target.as_of
     population = target.features.loc[target.features.index.intersection(target.churned.index)]
     label = target.churned.loc[population.index].to_numpy()
     if len(set(label)) < 2:
@@ -137,11 +142,9 @@ def _validation(models: CustomerModels, inputs: dict[str, pa.Table], lake_root: 
     )
 
 
-def out_of_time_metrics(
-    models: CustomerModels, inputs: dict[str, pa.Table], lake_root: Path, valid: dt.date
-) -> dict[str, float]:
+def out_of_time_metrics(models: CustomerModels, target: LabelledDate) -> dict[str, float]:
     """The churn model's figures on a later date it was not trained on, against the operational label."""
-    judged = _validation(models, inputs, lake_root, valid)
+    judged = _validation(models, target)
     return {k: round(v, 4) for k, v in evaluate(judged["label"].to_numpy(), judged["score"].to_numpy()).items()}
 
 
@@ -199,7 +202,7 @@ def train_customer_models(
     say("training")
     models = fit_customer_models(dates)
     say(f"judging out of time on {valid.isoformat()}")
-    judged = _validation(models, inputs, lake_root, valid)
+    judged = _validation(models, labelled_date(inputs, lake_root, valid))
     metrics = {k: round(v, 4) for k, v in evaluate(judged["label"].to_numpy(), judged["score"].to_numpy()).items()}
     with session_factory(bind)() as session:
         genders = dict(session.execute(select(Party.id, Party.gender).where(Party.id.in_(judged.index.tolist()))).all())
@@ -239,10 +242,12 @@ def promote_customer_models(
     with session_factory(bind)() as session:
         inputs = read_inputs(session, fx_rates)
     valid = training_dates(lake_root, 3)[1]
+    # one validation table for both: the same customers, the same features, to the last bit
+    target = labelled_date(inputs, lake_root, valid)
     figures = {}
     for label, entry in (("challenger", challenger), ("champion", champion)):
         models = registry.load(CUSTOMER_MODELS, entry.version)[1]["models"]
-        figures[label] = out_of_time_metrics(models, inputs, lake_root, valid)
+        figures[label] = out_of_time_metrics(models, target)
     if figures["challenger"]["roc_auc"] <= figures["champion"]["roc_auc"]:
         raise Conflict(
             f"version {version} does not beat the champion (v{champion.version}) out of time on "
