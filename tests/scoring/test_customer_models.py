@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backends import BACKENDS
+from guanxi.analytics.engine import compute_features
 from guanxi.db import make_engine, session_factory
 from guanxi.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from guanxi.ingest.mapping import builtin_mapping
@@ -22,15 +23,18 @@ from guanxi.migrate import upgrade
 from guanxi.parties.models import Party
 from guanxi.products.models import Product
 from guanxi.scoring.attribution import PathAttribution
-from guanxi.scoring.clv import lifetime_value
-from guanxi.scoring.customer_models import add_months, evaluation_dates
+from guanxi.scoring.clv import lifetime_value, yearly_margin
+from guanxi.scoring.customer_models import add_months, evaluation_dates, features_frame
 from guanxi.scoring.drift import psi, reference
 from guanxi.scoring.estimators import GradientBoostingModel
+from guanxi.scoring.model_evaluation import held_families, offer_customers, offer_products
 from guanxi.scoring.models import CustomerOffer, CustomerScore, ScoringRun
 from guanxi.scoring.score_service import customer_scores, run_scoring
+from guanxi.scoring.scoring_run import score_customers
 from guanxi.scoring.service import promote_customer_models, registry_for, train_customer_models
 from guanxi.security.actor import Actor
 from guanxi.security.permissions import Role
+from guanxi.segments.service import read_inputs
 from private_schema import private_schema
 
 FX = {"CNY": 1.0, "USD": 7.2, "EUR": 7.8, "GBP": 9.1, "HKD": 0.92, "CZK": 0.31}
@@ -228,16 +232,23 @@ def test_training_refuses_a_history_too_short(tmp_path: Path):
 
 
 def test_treeshap_and_path_reasons_give_the_same_scores(bank):
-    # given: the champion; when: the bank is scored with path reasons, then with exact TreeSHAP reasons
-    scores = {}
-    for exact in (False, True):
-        run_scoring(actor=ADMIN, as_of=END, exact_reasons=exact, **bank["common"])
-        with session_factory(bank["engine"])() as session:
-            scores[exact] = dict(
-                session.execute(
-                    select(CustomerScore.party_id, CustomerScore.score).where(CustomerScore.model == "churn")
-                )
-            )
-    # then: both attributions add up to the same log-odds, so every probability agrees
-    assert scores[False].keys() == scores[True].keys()
-    assert max(abs(scores[False][k] - scores[True][k]) for k in scores[False]) < 1e-9
+    # given: the champion and one feature table of the bank (computed once: both runs see the same bits)
+    common = bank["common"]
+    models = registry_for(common["var_dir"]).load("customer-models")[1]["models"]
+    with session_factory(bank["engine"])() as session:
+        inputs = read_inputs(session, FX)
+    features = features_frame(compute_features(inputs=inputs, lake_root=common["lake_root"], as_of=END)[0])
+    products = offer_products(inputs)
+    frames = {
+        "customers": offer_customers(inputs, features),
+        "products": products,
+        "held": held_families(features, sorted(set(products["family"]))),
+        "margin": yearly_margin(inputs, common["lake_root"], END),
+    }
+    # when: it is scored with path reasons, then with exact TreeSHAP reasons
+    path = score_customers(models, features, **frames)
+    exact = score_customers(models, features, exact_reasons=True, **frames)
+    # then: both attributions add up to the same log-odds, so every probability agrees, and so do the offers
+    assert np.allclose(path.churn, exact.churn, rtol=0, atol=1e-9)
+    assert [(o.party_id, o.product_id) for o in path.offers] == [(o.party_id, o.product_id) for o in exact.offers]
+    assert all(r and r[0]["en"] for r, band in zip(exact.churn_reasons, exact.bands, strict=True) if band == "high")
