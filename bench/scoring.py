@@ -69,7 +69,7 @@ from guanxi.scoring.customer_models import (
 from guanxi.scoring.drift import ALERT_PSI
 from guanxi.scoring.model_evaluation import held_families, offer_customers, offer_products
 from guanxi.scoring.models import CustomerOffer, CustomerScore, DriftAlert, ScoringRun
-from guanxi.scoring.score_service import _batched, _score_rows, contactable_parties
+from guanxi.scoring.score_service import contactable_parties, insert_batched, offer_row_dicts, score_row_dicts
 from guanxi.scoring.scoring_run import ScoredCustomers, score_customers
 from guanxi.scoring.service import CUSTOMER_MODELS, history_end
 from guanxi.security.pii import Vault
@@ -213,27 +213,14 @@ def write_back(engine: Engine, scored: ScoredCustomers, as_of: dt.date, contacta
         session.execute(delete(CustomerScore))
         session.execute(delete(CustomerOffer))
         started = time.perf_counter()
-        score_rows = _score_rows(scored, run.id, as_of)
+        score_rows = score_row_dicts(scored, run.id, as_of)
         building = time.perf_counter() - started
-        _batched(session, CustomerScore, score_rows)
+        insert_batched(session, CustomerScore, score_rows)
         del score_rows
         started = time.perf_counter()
-        offer_rows = [
-            {
-                "party_id": o.party_id,
-                "rank": o.rank,
-                "product_id": o.product_id,
-                "propensity": o.propensity,
-                "expected_value": o.expected_value,
-                "contactable": o.party_id in contactable,
-                "reasons": scored.offer_reasons.get((o.party_id, o.rank)),
-                "as_of": as_of,
-                "run_id": run.id,
-            }
-            for o in scored.offers
-        ]
+        offers = offer_row_dicts(scored, contactable, run.id, as_of)
         building += time.perf_counter() - started
-        _batched(session, CustomerOffer, offer_rows)
+        insert_batched(session, CustomerOffer, offers)
         for subject, value in sorted(scored.psi.items()):
             if value > ALERT_PSI:
                 session.add(

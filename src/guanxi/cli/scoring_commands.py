@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -14,6 +15,17 @@ from guanxi.cli.common import console, print_json, progress_bars, run_reporting_
 from guanxi.clock import today
 from guanxi.config import get_settings
 from guanxi.db import make_engine, session_factory
+
+
+def _stepper(bars: Any, quiet: bool) -> Callable[[str], None]:
+    """Advance the bar at each step and, unless printing JSON, say what the step is."""
+
+    def on_step(text: str) -> None:
+        bars.advance(1)
+        if not quiet:
+            console.log(text)
+
+    return on_step
 
 
 def eval_models(
@@ -28,10 +40,7 @@ def eval_models(
     with progress_bars(enabled=not as_json) as bars:
         bars.start("train and judge the customer models", train_dates + 2)
 
-        def on_step(text: str) -> None:
-            bars.advance(1)
-            if not as_json:
-                console.log(text)
+        on_step = _stepper(bars, as_json)
 
         def action() -> object:
             with session_factory(make_engine(settings.resolved_database_url))() as session:
@@ -86,10 +95,7 @@ def train_customer(
     with progress_bars(enabled=not as_json) as bars:
         bars.start("train the customer models", train_dates + 2)
 
-        def on_step(text: str) -> None:
-            bars.advance(1)
-            if not as_json:
-                console.log(text)
+        on_step = _stepper(bars, as_json)
 
         report = run_reporting_errors(
             lambda: train_customer_models(

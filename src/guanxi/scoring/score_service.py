@@ -85,12 +85,13 @@ def contactable_parties(session: Session, at: dt.datetime) -> set[int]:
     return consenting - crowded
 
 
-def _batched(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+def insert_batched(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``table`` in batches, on the session's transaction."""
     for start in range(0, len(rows), WRITE_BATCH):
         session.execute(insert(table), rows[start : start + WRITE_BATCH])
 
 
-def _score_rows(scored: ScoredCustomers, run_id: int, as_of: dt.date) -> list[dict[str, Any]]:
+def score_row_dicts(scored: ScoredCustomers, run_id: int, as_of: dt.date) -> list[dict[str, Any]]:
     """Every churn row, then every value row: the bulk insert batches only runs of rows that leave the
     same columns empty, so interleaving the two kinds would send one INSERT per row."""
     parties = scored.party_ids.tolist()
@@ -110,6 +111,26 @@ def _score_rows(scored: ScoredCustomers, run_id: int, as_of: dt.date) -> list[di
         for party, v in zip(parties, scored.lifetime_value, strict=True)
     ]
     return churn + value
+
+
+def offer_row_dicts(
+    scored: ScoredCustomers, contactable: set[int], run_id: int, as_of: dt.date
+) -> list[dict[str, Any]]:
+    """The rows of every offer, marked contactable or not."""
+    return [
+        {
+            "party_id": o.party_id,
+            "rank": o.rank,
+            "product_id": o.product_id,
+            "propensity": o.propensity,
+            "expected_value": o.expected_value,
+            "contactable": o.party_id in contactable,
+            "reasons": scored.offer_reasons.get((o.party_id, o.rank)),
+            "as_of": as_of,
+            "run_id": run_id,
+        }
+        for o in scored.offers
+    ]
 
 
 def run_scoring(
@@ -169,22 +190,8 @@ def run_scoring(
         session.flush()
         session.execute(delete(CustomerScore))
         session.execute(delete(CustomerOffer))
-        _batched(session, CustomerScore, _score_rows(scored, run.id, as_of))
-        offer_rows = [
-            {
-                "party_id": o.party_id,
-                "rank": o.rank,
-                "product_id": o.product_id,
-                "propensity": o.propensity,
-                "expected_value": o.expected_value,
-                "contactable": o.party_id in contactable,
-                "reasons": scored.offer_reasons.get((o.party_id, o.rank)),
-                "as_of": as_of,
-                "run_id": run.id,
-            }
-            for o in scored.offers
-        ]
-        _batched(session, CustomerOffer, offer_rows)
+        insert_batched(session, CustomerScore, score_row_dicts(scored, run.id, as_of))
+        insert_batched(session, CustomerOffer, offer_row_dicts(scored, contactable, run.id, as_of))
         alerts = {name: value for name, value in scored.psi.items() if value > ALERT_PSI}
         for subject, value in sorted(alerts.items()):
             session.add(
