@@ -10,8 +10,8 @@ transactions are copied, to land near the target row count.
 It then runs every catalogue feature on DuckDB once and prints the time and the peak memory of the
 process beside the targets (under 3 minutes, under 12 GiB).
 
-    .venv/bin/python bench/features_scale.py --keep /tmp/bank200k
-    .venv/bin/python bench/features_scale.py --keep /tmp/bank200k --copies 2 --months 4   # a quick try
+    .venv/bin/python bench/features_scale.py --keep scratch/bank200k
+    .venv/bin/python bench/features_scale.py --keep scratch/bank200k --copies 2 --months 4   # a quick try
 """
 
 from __future__ import annotations
