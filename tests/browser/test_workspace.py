@@ -11,13 +11,13 @@ from guanxi.cli.serve_commands import DEMO_USERS
 
 # What each demo user's navigation offers (by the English labels).
 NAVIGATION = {
-    "admin": ["Home", "Customers", "Cases", "Events", "Segments", "Audit log", "API"],
-    "rm.chen": ["Home", "Customers", "Cases", "Events", "Segments", "API"],
+    "admin": ["Home", "Customers", "Cases", "Events", "Segments", "Models", "Audit log", "API"],
+    "rm.chen": ["Home", "Customers", "Cases", "Events", "Segments", "Models", "API"],
     "agent.wong": ["Home", "Customers", "Cases", "Events", "API"],
-    "manager.li": ["Home", "Customers", "Cases", "Events", "Segments", "API"],
-    "analyst.smith": ["Home", "Segments", "API"],
-    "compliance.zhang": ["Home", "Customers", "Cases", "Audit log", "API"],
-    "auditor.ho": ["Home", "Customers", "Cases", "Segments", "Audit log", "API"],
+    "manager.li": ["Home", "Customers", "Cases", "Events", "Segments", "Models", "API"],
+    "analyst.smith": ["Home", "Segments", "Models", "API"],
+    "compliance.zhang": ["Home", "Customers", "Cases", "Models", "Audit log", "API"],
+    "auditor.ho": ["Home", "Customers", "Cases", "Segments", "Models", "Audit log", "API"],
 }
 
 
