@@ -212,10 +212,10 @@ def test_the_threshold_is_chosen_by_cross_validation_for_the_precision_asked() -
     correct = np.array([True, True, False, True, True, False, False])
     # when thresholds are chosen for 75%, 66% and 100% precision
     # then the lowest confidence keeping that precision is taken (ties answered alike), or nothing is answered
-    assert intents._choose_threshold(confidence, correct, 0.75) == 0.9
-    assert intents._choose_threshold(confidence, correct, 0.66) == 0.6
-    assert intents._choose_threshold(confidence, correct, 1.0) == 0.93
-    assert intents._choose_threshold(np.array([0.8]), np.array([False]), 0.9) > 0.8
+    assert intents.precision_threshold(confidence, correct, 0.75) == 0.9
+    assert intents.precision_threshold(confidence, correct, 0.66) == 0.6
+    assert intents.precision_threshold(confidence, correct, 1.0) == 0.93
+    assert intents.precision_threshold(np.array([0.8]), np.array([False]), 0.9) > 0.8
 
 
 def test_fit_chooses_a_threshold_and_a_temperature_from_held_out_folds(model: IntentModel) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from guanxi.assistant.faq import FaqEntry, FaqFile, KnowledgeBase, content_words, read_faq
+from guanxi.assistant.intents import precision_threshold
 
 # Questions a bank's FAQ does not answer, to check that a threshold turns them away.
 _PROBES = """who won the football match last night|recommend a good restaurant near here|tell me a joke|
@@ -50,7 +51,7 @@ def evaluate_faq(
             top3.append(any(m.key == entry.key for m in matches))
             language_right.append(bool(matches) and matches[0].language == language)
     score, right = np.array(scores), np.array(correct)
-    threshold = _threshold(score, right, precision)
+    threshold = precision_threshold(score, right, precision)
     answered = score >= threshold
     base = KnowledgeBase(entries, **params)
     off_topic = [next((m.score for m in base.search(p, top=1)), 0.0) for p in probes]
@@ -76,13 +77,3 @@ def evaluate_faq(
         "latency_p50_ms": float(np.percentile(timings, 50)),
         "latency_p99_ms": float(np.percentile(timings, 99)),
     }
-
-
-def _threshold(scores: np.ndarray, correct: np.ndarray, precision: float) -> float:
-    """The lowest score at which the answers at or above it are right at least ``precision`` of the time."""
-    order = np.argsort(-scores, kind="stable")
-    running = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
-    precise = np.nonzero(running >= precision)[0]
-    if len(precise) == 0:
-        return float(scores.max()) + 1e-6  # nothing is precise enough: answer nothing
-    return float(scores[order][precise[-1]])

@@ -155,7 +155,7 @@ class IntentModel(ClassifierMixin, BaseEstimator):
         probabilities = softmax(scores / self.temperature_, axis=1)
         correct = probabilities.argmax(axis=1) == truth
         self.cv_accuracy_ = float(correct.mean())
-        chosen = _choose_threshold(probabilities.max(axis=1), correct, self.answer_precision)
+        chosen = precision_threshold(probabilities.max(axis=1), correct, self.answer_precision)
         self.threshold_ = float(self.threshold) if self.threshold is not None else chosen
         self.linear_ = self._fit_part(texts, labels, embeddings, np.arange(len(texts)))
         return self
@@ -303,7 +303,7 @@ def _fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
     return float(np.exp(result.x))
 
 
-def _choose_threshold(confidence: np.ndarray, correct: np.ndarray, precision: float) -> float:
+def precision_threshold(confidence: np.ndarray, correct: np.ndarray, precision: float) -> float:
     """The lowest confidence whose answers (all at or above it) are right at least ``precision`` of the time.
 
     Returns a value above every confidence (answer nothing) when even the most confident answers miss.
