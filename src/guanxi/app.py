@@ -17,6 +17,7 @@ from guanxi.accounts.api import router as accounts_router
 from guanxi.api.errors import ERROR_RESPONSES, install_error_handlers
 from guanxi.api.hardening import RateLimiter, install_hardening
 from guanxi.appointments.api import router as appointments_router
+from guanxi.assistant.api import router as assistant_router
 from guanxi.audit.api import router as audit_router
 from guanxi.calendars.api import router as calendars_router
 from guanxi.cases.api import router as cases_router
@@ -54,6 +55,7 @@ API_ROUTERS = (
     surveys_router,
     appointments_router,
     events_router,
+    assistant_router,
 )
 
 # Swagger UI from vendored files; its start-up script is a file too, so no inline script is needed.

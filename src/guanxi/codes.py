@@ -174,9 +174,11 @@ class CardStatus(StrEnum):
     """Card state."""
 
     ACTIVE = "active"
-    BLOCKED = "blocked"
+    BLOCKED = "blocked"  # stopped for good (lost, stolen, fraud); a replacement is issued
     EXPIRED = "expired"
     CLOSED = "closed"
+    # Last, so the synthetic bank's positional codes keep their meaning.
+    LOCKED = "locked"  # paused by the customer; they can unlock it
 
 
 class LoanStatus(StrEnum):

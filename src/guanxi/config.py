@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         default_factory=lambda: ["private", "affluent"],
         description="value tiers whose cases go to their own relationship manager's team",
     )
+    wechat_token: str | None = Field(
+        default=None, description="token of the bank's WeChat official account; the WeChat channel is off if unset"
+    )
     smtp_host: str | None = Field(default=None, description="mail server for outbound email; recorded only if unset")
     smtp_port: int = 25
     mail_from: str = "service@guanxi.invalid"

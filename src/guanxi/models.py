@@ -2,12 +2,14 @@
 
 from guanxi.accounts import models as accounts_models
 from guanxi.appointments import models as appointments_models
+from guanxi.assistant import models as assistant_models
 from guanxi.audit import models as audit_models
 from guanxi.calendars import models as calendars_models
 from guanxi.cases import models as cases_models
 from guanxi.db import Base
 from guanxi.events import models as events_models
 from guanxi.ingest import models as ingest_models
+from guanxi.insights import models as insights_models
 from guanxi.interactions import models as interactions_models
 from guanxi.outbox import models as outbox_models
 from guanxi.parties import models as parties_models
@@ -23,11 +25,13 @@ __all__ = [
     "Base",
     "accounts_models",
     "appointments_models",
+    "assistant_models",
     "audit_models",
     "calendars_models",
     "cases_models",
     "events_models",
     "ingest_models",
+    "insights_models",
     "interactions_models",
     "outbox_models",
     "parties_models",

@@ -186,6 +186,16 @@ ROUTES += [
     Route("POST", "/api/v1/events/{event_id}/follow-up", P.CASE_WRITE, "event", ok=409),
 ]
 PUBLIC = {("POST", "/api/v1/auth/tokens"), ("GET", "/health"), ("POST", "/api/v1/surveys/answers")}
+# The assistant faces customers, not staff: a conversation's token (or WeChat's signature) is the
+# credential, and the customer's own sign-in guards their money (tests/api/test_assistant_*.py).
+PUBLIC |= {
+    ("POST", "/api/v1/assistant/conversations"),
+    ("POST", "/api/v1/assistant/conversations/sign-in"),
+    ("POST", "/api/v1/assistant/conversations/messages"),
+    ("GET", "/api/v1/assistant/conversations/messages"),
+    ("POST", "/api/v1/assistant/conversations/close"),
+    ("POST", "/api/v1/assistant/wechat"),
+}
 
 
 def test_the_matrix_covers_every_api_route(tmp_path):

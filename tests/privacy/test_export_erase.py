@@ -243,6 +243,8 @@ def test_export_is_audited_with_its_section_counts(session, bind, loaded, lake_r
             "cases": 0,
             "case_events": 0,
             "interactions": 0,
+            "conversations": 0,
+            "conversation_messages": 0,
             "surveys": 0,
             "appointments": 0,
             "event_invitations": 0,

@@ -79,6 +79,12 @@ def add_event(
 @use_case
 def open_case(*, session: Session, actor: Actor, data: CaseCreate) -> Case:
     """Open a case: route it, start its SLA clock, note the categoriser's suggestion; audited."""
+    return start_case(session, actor=actor, data=data)
+
+
+def start_case(session: Session, *, actor: Actor, data: CaseCreate) -> Case:
+    """What ``open_case`` does, inside a transaction the caller owns (so another use case can open
+    a case together with its own change, all or nothing)."""
     actor.require(Permission.CASE_WRITE)
     party = get_visible_party_or_raise(session=session, actor=actor, party_id=data.party_id)
     at = now()

@@ -8,18 +8,22 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy import select
 
 from guanxi.analytics.catalogue import features
 from guanxi.analytics.engine import StepTiming
 from guanxi.analytics.history import migration_matrix
+from guanxi.analytics.insight_evaluation import InsightEvaluation, evaluate_insights, extract_source
+from guanxi.analytics.insights import LOOKBACK_DAYS, InsightSource
 from guanxi.analytics.segmentation import SEGMENTATIONS
 from guanxi.cli.common import console, print_json, progress_bars, run_reporting_errors
 from guanxi.cli.security_commands import OPERATOR
 from guanxi.clock import today
 from guanxi.config import get_settings
 from guanxi.db import make_engine, session_factory
+from guanxi.parties.models import Party
 from guanxi.segments.evaluation import LifecycleEvaluation, evaluate_lifecycle
-from guanxi.segments.service import run_analysis
+from guanxi.segments.service import read_inputs, run_analysis
 
 features_app = typer.Typer(help="The feature catalogue.", no_args_is_help=True)
 segments_app = typer.Typer(help="Segments and their history.", no_args_is_help=True)
@@ -156,3 +160,69 @@ def eval_lifecycle(
     console.print(table)
     churners, others = result.drift_share
     console.print(f"declining or dormant: churners {churners:.1%}, everyone {others:.1%}")
+
+
+@eval_app.command("insights")
+def eval_insights(
+    bank: Annotated[Path | None, typer.Option(help="a generated extract, read in place (no ingest needed)")] = None,
+    lake: Annotated[
+        Path | None, typer.Option(help="a lake root, with ids from the database (default: the lake)")
+    ] = None,
+    truth: Annotated[Path | None, typer.Option(help="ground truth CSV (default with --bank: its insights.csv)")] = None,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d"], help="cut-off date (default: the day after the latest booking)"),
+    ] = None,
+    lookback: Annotated[int, typer.Option(min=1, max=180, help="days before the cut-off counted as recent")] = (
+        LOOKBACK_DAYS
+    ),
+    tolerance: Annotated[int, typer.Option(min=0, max=30, help="days a detected date may differ from a true one")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Precision and recall of each kind of proactive insight against ground truth."""
+    if bank is not None and lake is not None:
+        raise typer.BadParameter("give --bank or --lake, not both")
+    if truth is None and bank is None:
+        raise typer.BadParameter("--truth is required unless --bank names a generated extract")
+    settings = get_settings()
+
+    def _evaluate() -> InsightEvaluation:
+        if bank is not None:
+            source, keys = extract_source(bank, settings.fx_rates)
+        else:
+            with session_factory(make_engine(settings.resolved_database_url))() as session:
+                inputs = read_inputs(session, settings.fx_rates)
+                keys = dict(session.execute(select(Party.id, Party.source_key)).tuples().all())
+            source = InsightSource.from_inputs(lake or settings.resolved_lake_path, inputs)
+        return evaluate_insights(
+            source=source,
+            party_keys=keys,
+            truth_path=truth or bank / "ground_truth" / "insights.csv",  # type: ignore[operator]
+            as_of=as_of.date() if as_of else None,
+            lookback_days=lookback,
+            tolerance_days=tolerance,
+        )
+
+    result = run_reporting_errors(_evaluate)
+    if as_json:
+        print_json(
+            {
+                "as_of": result.as_of.isoformat(),
+                "lookback_days": result.lookback_days,
+                "tolerance_days": result.tolerance_days,
+                "detection_seconds": round(result.seconds, 3),
+                "kinds": [{**s.__dict__, "precision": s.precision, "recall": s.recall} for s in result.scores],
+                "missed": [r.__dict__ for r in result.missed],
+            }
+        )
+        return
+    table = Table(title=f"insights as of {result.as_of.isoformat()}, last {result.lookback_days} days")
+    for column in ("kind", "true", "detected", "matched", "precision", "recall"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for s in result.scores:
+        shown = ["—" if v is None else f"{v:.3f}" for v in (s.precision, s.recall)]
+        table.add_row(s.kind, f"{s.truth:,}", f"{s.detected:,}", f"{s.matched:,}", *shown)
+    console.print(table)
+    console.print(f"detection took {result.seconds:.2f} s; dates matched within {result.tolerance_days} days")
+    for row in result.missed[:20]:
+        console.print(f"missed: {row.kind} {row.party_key} {row.event_date.isoformat()} (line {row.line})")

@@ -100,3 +100,29 @@ def list_interactions(*, session: Session, actor: Actor, party_id: int, limit: i
             .limit(limit)
         )
     )
+
+
+def record_assistant_contact(session: Session, *, actor: Actor, party_id: int, channel: str) -> Interaction:
+    """Put a conversation with the assistant on the customer's history, inside the caller's
+    transaction (the conversation fills in the outcome and the case as it goes); audited."""
+    actor.require(LOG_PERMISSION)
+    get_visible_party_or_raise(session=session, actor=actor, party_id=party_id)
+    interaction = Interaction(
+        party_id=party_id,
+        occurred_at=now(),
+        channel=channel,
+        direction="inbound",
+        handled_by="assistant",
+        topic="Conversation with the assistant",
+    )
+    session.add(interaction)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="interaction.log",
+        entity="party",
+        entity_id=party_id,
+        data={"interaction_id": interaction.id, "channel": channel, "topic": interaction.topic},
+    )
+    return interaction

@@ -44,6 +44,8 @@ def visible_parties(actor: Actor) -> ColumnElement[bool]:
             _CASES.c.team_id == actor.team_id, _CASES.c.status.in_([str(s) for s in OPEN_CASE_STATUSES])
         )
         return Party.id.in_(open_cases)
+    if scope is Scope.SELF and actor.party_id is not None:
+        return Party.id == actor.party_id
     return false()
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from guanxi.accounts.models import Account, AccountRole, Card, Loan, StandingOrder
 from guanxi.appointments.models import Appointment
+from guanxi.assistant.models import Conversation, ConversationMessage
 from guanxi.audit.models import AuditEvent
 from guanxi.audit.service import record
 from guanxi.cases.models import Case, CaseEvent
@@ -131,6 +132,16 @@ def export_party(*, session: Session, actor: Actor, vault: Vault, lake_root: Pat
             "cases": rows_of(Case, Case.party_id == party_id),
             "case_events": rows_of(CaseEvent, CaseEvent.case_id.in_(select(Case.id).where(Case.party_id == party_id))),
             "interactions": rows_of(Interaction, Interaction.party_id == party_id),
+            "conversations": [
+                {k: v for k, v in row.items() if k != "token_hash"}
+                for row in rows_of(Conversation, Conversation.party_id == party_id)
+            ],
+            "conversation_messages": rows_of(
+                ConversationMessage,
+                ConversationMessage.conversation_id.in_(
+                    select(Conversation.id).where(Conversation.party_id == party_id)
+                ),
+            ),
             "surveys": [
                 {k: v for k, v in row.items() if k != "token_digest"}
                 for row in rows_of(Survey, Survey.party_id == party_id)
@@ -186,8 +197,15 @@ def _erase_servicing_text(session: Session, party_id: int) -> None:
     """Clear the free text of the customer's contacts, case history, surveys, bookings and tasks;
     stop messages not yet delivered."""
     their_cases = select(Case.id).where(Case.party_id == party_id)
+    their_conversations = select(Conversation.id).where(Conversation.party_id == party_id)
     for statement in (
         update(CaseEvent).where(CaseEvent.case_id.in_(their_cases)).values(body=None),
+        # A case opened by the assistant carries the conversation as its description.
+        update(Case).where(Case.party_id == party_id, Case.channel == "assistant").values(description=None),
+        update(ConversationMessage)
+        .where(ConversationMessage.conversation_id.in_(their_conversations))
+        .values(text=ERASED, data=None),
+        update(Conversation).where(Conversation.party_id == party_id).values(state={}),
         update(Interaction).where(Interaction.party_id == party_id).values(summary=None, topic=ERASED),
         update(Survey).where(Survey.party_id == party_id).values(comment=None),
         update(Appointment).where(Appointment.party_id == party_id).values(notes=None),

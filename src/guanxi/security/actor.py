@@ -21,6 +21,7 @@ class Actor:
     team_id: int | None = None
     source: str | None = None  # where the request came from: an address, "cli", "ingest"
     token_id: int | None = None
+    party_id: int | None = None  # the customer a customer-role actor is (see ``CustomerPrincipal``)
 
     def can(self, permission: Permission) -> bool:
         """Whether this actor holds ``permission``."""

@@ -20,6 +20,7 @@ from guanxi.errors import ValidationFailed
 from guanxi.security import auth
 from guanxi.security.actor import Actor
 from guanxi.security.models import CustomerCredential
+from guanxi.security.permissions import CUSTOMER_ROLE
 
 MIN_PASSCODE = 6
 
@@ -41,6 +42,10 @@ class CustomerPrincipal:
     def source(self) -> str:
         """The channel they came through."""
         return self.channel
+
+    def actor(self) -> Actor:
+        """The actor domain services see: the customer role, scoped to this customer alone."""
+        return Actor(username=self.username, role=CUSTOMER_ROLE, party_id=self.party_id, source=self.channel)
 
 
 def _check_passcode(passcode: str) -> None:

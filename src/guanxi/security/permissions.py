@@ -48,6 +48,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     USER_MANAGE = "user.manage"
     SERVICE_CONFIGURE = "service.configure"  # SLA targets, routing, business calendars
+    CARD_MANAGE = "card.manage"  # lock, unlock, report lost
 
 
 class Scope(StrEnum):
@@ -58,6 +59,7 @@ class Scope(StrEnum):
     PORTFOLIO = "portfolio"  # customers the user manages, and their households
     CASE_TEAM = "case_team"  # customers with an open case assigned to the user's team
     NONE = "none"  # aggregates only
+    SELF = "self"  # a signed-in customer: their own relationship only
 
 
 P = Permission
@@ -68,12 +70,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BRANCH_MANAGER: frozenset(
         _CUSTOMER_VIEW
         | {P.CUSTOMER_PII_READ, P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE, P.CASE_ASSIGN, P.SEGMENT_READ}
-        | {P.CAMPAIGN_READ, P.MODEL_READ, P.SERVICE_CONFIGURE}
+        | {P.CAMPAIGN_READ, P.MODEL_READ, P.SERVICE_CONFIGURE, P.CARD_MANAGE}
     ),
     Role.RELATIONSHIP_MANAGER: frozenset(
-        _CUSTOMER_VIEW | {P.CUSTOMER_PII_READ, P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE, P.SEGMENT_READ, P.MODEL_READ}
+        _CUSTOMER_VIEW
+        | {P.CUSTOMER_PII_READ, P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE, P.SEGMENT_READ, P.MODEL_READ}
+        | {P.CARD_MANAGE}
     ),
-    Role.SERVICE_AGENT: frozenset(_CUSTOMER_VIEW | {P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE}),
+    Role.SERVICE_AGENT: frozenset(_CUSTOMER_VIEW | {P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE, P.CARD_MANAGE}),
     Role.MARKETING_ANALYST: frozenset(
         {P.PRODUCT_READ, P.BRANCH_READ, P.SEGMENT_READ, P.SEGMENT_WRITE, P.CAMPAIGN_READ, P.CAMPAIGN_LAUNCH}
         | {P.MODEL_READ}
@@ -102,8 +106,19 @@ ROLE_SCOPE: dict[Role, Scope] = {
 }
 
 
+# A customer acting for themselves through a customer channel (the assistant). Not a staff role:
+# no user account can hold it, so no staff sign-in ever yields it; its scope is the customer alone.
+CUSTOMER_ROLE = "customer"
+CUSTOMER_PERMISSIONS: frozenset[Permission] = frozenset(
+    {P.CUSTOMER_READ, P.ACCOUNT_READ, P.TRANSACTION_READ, P.CONSENT_READ, P.PRODUCT_READ, P.BRANCH_READ}
+    | {P.CASE_READ, P.CASE_WRITE, P.CARD_MANAGE}
+)
+
+
 def has_permission(role: str, permission: Permission) -> bool:
     """Whether ``role`` grants ``permission`` (unknown roles grant nothing)."""
+    if role == CUSTOMER_ROLE:
+        return permission in CUSTOMER_PERMISSIONS
     try:
         return permission in ROLE_PERMISSIONS[Role(role)]
     except ValueError:
@@ -112,6 +127,8 @@ def has_permission(role: str, permission: Permission) -> bool:
 
 def scope_of(role: str) -> Scope:
     """How far ``role`` sees (unknown roles see nothing)."""
+    if role == CUSTOMER_ROLE:
+        return Scope.SELF
     try:
         return ROLE_SCOPE[Role(role)]
     except ValueError:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from guanxi.ingest.synth import arrays as ar
-from guanxi.ingest.synth import banking, patterns, spending
+from guanxi.ingest.synth import banking, insights, patterns, spending
 from guanxi.ingest.synth.catalogue import BRANCHES, LOCALE_MIX, Catalogue
 from guanxi.ingest.synth.contacts import contact_columns
 from guanxi.ingest.synth.context import Batch, stream
@@ -86,6 +86,7 @@ def generate_bank(
     batches = math.ceil(customers / size)
     planted = patterns.planted_total(customers)
     labels: list[pa.Table] = []
+    truth: list[pa.Table] = []  # planted insights, per batch
     with _no_huge_pages(), ExtractWriter(Path(out), fmt) as writer:
         writer.write("branches", cat.branch_columns())
         writer.write("staff", cat.staff_columns)
@@ -94,11 +95,12 @@ def generate_bank(
             first = index * size
             count = min(size, customers - first)
             share = patterns.share(planted, index, batches)
-            labels.append(_batch(writer, seed, index, first, count, hist, cat, pools, names, share))
+            labels.append(_batch(writer, seed, index, first, count, hist, cat, pools, names, share, truth))
             if on_progress is not None:
                 on_progress(count)
         table = pa.concat_tables(labels)
         writer.write_labels(table)
+        insights.write_truth(Path(out), truth)
     label_counts = table.column("label").value_counts().to_pylist()
     return GenerateReport(
         out=Path(out),
@@ -177,8 +179,9 @@ def _batch(
     pools: Pools,
     names: NamePools,
     planted: int,
+    truth: list[pa.Table],
 ) -> pa.Table:
-    """Generate and write one batch; return its ground-truth labels."""
+    """Generate and write one batch; return its ground-truth labels (planted insights go to ``truth``)."""
 
     def rng(name: str) -> np.random.Generator:
         return stream(seed, index, name)
@@ -231,7 +234,9 @@ def _batch(
     patterns.arrears(b)
     patterns.laundering(b, planted)
     patterns.dormant_reactivated(b)
+    plants = insights.plant(b)
     ledger = settle(rng("ledger"), b.buf, acc, quiet, hist)
+    truth.append(insights.truth(b, ledger, plants))
 
     keys = account_keys(acc, index)
     numbers = account_numbers(acc, cust, index)

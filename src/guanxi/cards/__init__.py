@@ -1,0 +1,1 @@
+"""Cards: the customer locks, unlocks or reports them lost, from any channel."""
