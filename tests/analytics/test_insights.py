@@ -107,12 +107,18 @@ CUSTOMER_2 = [
 ]
 # Customer 3 (account 30, CNY, held jointly with customer 4): rent due on the 3rd, 1,000 left.
 CUSTOMER_3 = [
-    *[_t(f"rent{m}", 30, f"2026-0{m}-03 03:00", "3000", "debit", "bill_payment", "链家 房屋租赁") for m in (3, 4, 5, 6)],
+    *[
+        _t(f"rent{m}", 30, f"2026-0{m}-03 03:00", "3000", "debit", "bill_payment", "链家 房屋租赁")
+        for m in (3, 4, 5, 6)
+    ],
     *[
         _t(f"e{m}", 30, f"2026-0{m}-10 03:00", amount, "debit", "bill_payment", "国家电网")
         for m, amount in ((3, "200"), (4, "260"), (5, "180"), (6, "300"))
     ],
-    *[_card(f"h{m}", 30, f"2026-0{m}-08 12:00", a, "永辉超市") for m, a in ((1, "100"), (2, "90"), (3, "110"), (4, "120"))],
+    *[
+        _card(f"h{m}", 30, f"2026-0{m}-08 12:00", a, "永辉超市")
+        for m, a in ((1, "100"), (2, "90"), (3, "110"), (4, "120"))
+    ],
     _card("h5", 30, "2026-05-08 12:00", "9000", "Apple Store"),
     _card("h6", 30, "2026-06-15 12:00", "12000", "Apple Store"),  # large, but not twice the largest before
     _card("h7", 30, "2026-06-28 12:00", "50", "永辉超市", balance="1000"),

@@ -73,7 +73,9 @@ class Chat:
         return {"X-Conversation-Token": self.token}
 
     def say(self, text: str) -> dict:
-        response = self.client.post("/api/v1/assistant/conversations/messages", json={"text": text}, headers=self.headers)
+        response = self.client.post(
+            "/api/v1/assistant/conversations/messages", json={"text": text}, headers=self.headers
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -328,7 +330,10 @@ def test_a_lost_card_in_simplified_chinese(chat, world, session):
     # and confirms
     done = chat.say("是的")
     # then the credit card is stopped
-    assert done["messages"][1]["text"] == f"已停用您的金信用卡（账户尾号 {ending}），补卡申请编号 {done['messages'][1]['data']['case_id']}。"
+    assert (
+        done["messages"][1]["text"]
+        == f"已停用您的金信用卡（账户尾号 {ending}），补卡申请编号 {done['messages'][1]['data']['case_id']}。"
+    )
     assert cards_of(session, party_id) == {"debit": "active", "credit": "blocked"}
 
 

@@ -31,6 +31,7 @@ from guanxi.migrate import upgrade
 from guanxi.parties.models import Party
 from guanxi.parties.scope import visible_parties
 from guanxi.security.actor import Actor
+from guanxi.security.customers import enrol_customer
 from guanxi.security.permissions import Role
 from guanxi.security.pii import Vault
 from guanxi.security.service import SYSTEM
@@ -58,6 +59,7 @@ class LiveBank:
     rm_customer_id: int
     outside_id: int  # a customer outside rm.chen's book and households
     case_id: int  # an open complaint of that customer, in agent.wong's team
+    passcode: str = "river-4821"  # that customer's passcode for the assistant
 
 
 def _free_port() -> int:
@@ -103,6 +105,8 @@ def _build(var: Path, settings: Settings) -> LiveBank:
         session.flush()
         case_id = case.id
         name, customer_id = customer.full_name, customer.id
+        # The customer can sign in to the assistant.
+        enrol_customer(session=session, actor=SYSTEM, party_id=customer.id, passcode=LiveBank.passcode)
         rm = Actor(username="rm", role=Role.RELATIONSHIP_MANAGER, staff_id=rm_id)
         outside = session.scalar(select(Party.id).where(~visible_parties(rm)).order_by(Party.id).limit(1))
     engine.dispose()

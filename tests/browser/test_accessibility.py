@@ -9,6 +9,8 @@ import pytest
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 PAGES = ["/", "/customers", "/customers/{id}", "/audit", "/cases", "/cases/{case}", "/cases/insights", "/events"]
+PAGES += ["/chat"]
+AGENT_PAGES = ["/assistant"]
 ANALYST_PAGES = ["/segments", "/segments?rule=aum%20%3E%3D%201000000"]
 
 
@@ -39,6 +41,13 @@ def test_the_main_pages_pass_axe(page, sign_in, live_bank, theme):
     for path in ANALYST_PAGES:
         page.goto(path)
         page.wait_for_load_state("networkidle")
+        assert _violations(page) == [], path
+    page.context.clear_cookies()
+    sign_in(page, "agent.wong")
+    page.goto(f"/theme?theme={theme}&next=/")
+    for path in AGENT_PAGES:
+        page.goto(path)
+        page.wait_for_selector("[data-guanxi-chat] li")  # the greeting is in
         assert _violations(page) == [], path
 
 

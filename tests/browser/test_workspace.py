@@ -11,10 +11,10 @@ from guanxi.cli.serve_commands import DEMO_USERS
 
 # What each demo user's navigation offers (by the English labels).
 NAVIGATION = {
-    "admin": ["Home", "Customers", "Cases", "Events", "Segments", "Models", "Audit log", "API"],
-    "rm.chen": ["Home", "Customers", "Cases", "Events", "Segments", "Models", "API"],
-    "agent.wong": ["Home", "Customers", "Cases", "Events", "API"],
-    "manager.li": ["Home", "Customers", "Cases", "Events", "Segments", "Models", "API"],
+    "admin": ["Home", "Customers", "Cases", "Events", "Assistant", "Segments", "Models", "Audit log", "API"],
+    "rm.chen": ["Home", "Customers", "Cases", "Events", "Assistant", "Segments", "Models", "API"],
+    "agent.wong": ["Home", "Customers", "Cases", "Events", "Assistant", "API"],
+    "manager.li": ["Home", "Customers", "Cases", "Events", "Assistant", "Segments", "Models", "API"],
     "analyst.smith": ["Home", "Segments", "Models", "API"],
     "compliance.zhang": ["Home", "Customers", "Cases", "Models", "Audit log", "API"],
     "auditor.ho": ["Home", "Customers", "Cases", "Segments", "Models", "Audit log", "API"],
@@ -184,3 +184,25 @@ def test_the_agent_opens_a_case_and_moves_it_through_its_states(page, sign_in, l
     # and the case is in the closed queue
     page.goto("/cases?view=all&status=closed")
     assert page.get_by_role("link", name=re.compile(r"^#\d+$")).count() >= 1
+
+
+def test_a_customer_chats_on_the_plain_page_signs_in_and_gets_their_balance(page, live_bank):
+    # given the chat on a page of its own, as the bank's website would show it
+    page.goto("/chat?lang=en")
+    log = page.get_by_role("log")
+    page.wait_for_selector("[data-guanxi-chat] li[data-sender='assistant']")
+    assert log.locator("li").first.inner_text().startswith("Assistant\nHello!")
+    # when the customer asks for their balance
+    page.get_by_label("Your message").fill("what is my balance?")
+    page.keyboard.press("Enter")
+    # then they are asked to sign in, and the sign-in form appears
+    page.wait_for_selector("[data-guanxi-chat] li:nth-child(3)")
+    assert "Please sign in first" in log.locator("li").nth(2).inner_text()
+    page.get_by_label("Customer number").fill(str(live_bank.rm_customer_id))
+    page.get_by_label("Passcode").fill(live_bank.passcode)
+    page.get_by_role("button", name="Sign in").click()
+    # and once signed in the question is answered
+    page.wait_for_selector("[data-guanxi-chat] li:nth-child(4)")
+    assert log.locator("li").nth(3).inner_text().startswith("Assistant\nYour balances:")
+    assert page.get_by_role("status").inner_text() == "Signed in"
+    assert page.locator(".gx-sign-in").is_hidden()

@@ -144,12 +144,14 @@ def evaluate_insights(
     as_of: dt.date | None = None,
     lookback_days: int = LOOKBACK_DAYS,
     tolerance_days: int = TOLERANCE_DAYS,
+    memory_limit: str | None = None,
+    threads: int | None = None,
 ) -> InsightEvaluation:
     """Detect insights as of ``as_of`` (default: the day after the latest booking) and score them."""
     truth = read_truth(truth_path)
     cutoff = as_of or latest_booking(source) + dt.timedelta(days=1)
     started = time.perf_counter()
-    detected = insight_table(source, cutoff, lookback_days=lookback_days)
+    detected = insight_table(source, cutoff, lookback_days=lookback_days, memory_limit=memory_limit, threads=threads)
     seconds = time.perf_counter() - started
     relevant = [r for r in truth if in_window(r, cutoff, lookback_days)]
     scores, missed = score(detected, party_keys, relevant, tolerance_days)

@@ -59,6 +59,9 @@ RECURRING_MIN_PRIOR = 3
 RECURRING_STABLE = 0.01
 # Smaller changes are rounding, FX or tax; 10 % is a rise a customer wants to hear about.
 RECURRING_MIN_RISE = 0.10
+# More than double is not a new price but another payment under the same payee (a one-off
+# transfer, a lump-sum repayment): not reported as a rise.
+RECURRING_MAX_RISE = 1.0
 # Debit types that carry recurring charges. Cash and card statement repayments are excluded:
 # their amounts follow the customer's own spending, not a price.
 RECURRING_TYPES = (
@@ -133,7 +136,9 @@ class Insight:
     amount: Decimal  # the charge, rise, refund, purchase or salary; for a forecast, the shortfall
     currency: str
     account_id: int
-    details: dict[str, Any]  # references and figures behind it (amounts as exact decimal strings)
+    # References and figures behind it: money as exact decimal strings; ratios and base-currency
+    # comparisons as numbers.
+    details: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -173,10 +178,13 @@ def _parameters(as_of: dt.date, lookback_days: int) -> dict[str, str]:
         "gap_min": str(MONTHLY_GAP_DAYS[0]),
         "gap_max": str(MONTHLY_GAP_DAYS[1]),
         "recurring_min_prior": str(RECURRING_MIN_PRIOR),
+        "recurring_gap_rows": str(RECURRING_MIN_PRIOR - 1),  # the gaps from the first prior payment on
         "recurring_stable": repr(RECURRING_STABLE),
         "recurring_stable_pct": f"{RECURRING_STABLE * 100:g}",
         "recurring_min_rise": repr(RECURRING_MIN_RISE),
         "recurring_min_rise_pct": f"{RECURRING_MIN_RISE * 100:g}",
+        "recurring_max_rise": repr(RECURRING_MAX_RISE),
+        "recurring_max_rise_pct": f"{RECURRING_MAX_RISE * 100:g}",
         "recurring_types": ", ".join(f"'{t}'" for t in RECURRING_TYPES),
         # the series either rule looks at: paid within the window, or recently enough to fall due
         "recurring_recent_days": str(max(lookback_days, 31)),
@@ -188,6 +196,9 @@ def _parameters(as_of: dt.date, lookback_days: int) -> dict[str, str]:
         "large_min_baseline": str(LARGE_MIN_BASELINE),
         "forecast_days": str(FORECAST_DAYS),
         "forecast_min_payments": str(FORECAST_MIN_PAYMENTS),
+        "series_min_payments": str(min(FORECAST_MIN_PAYMENTS, RECURRING_MIN_PRIOR + 1)),
+        "forecast_rows": str(FORECAST_MIN_PAYMENTS - 1),
+        "forecast_gap_rows": str(FORECAST_MIN_PAYMENTS - 2),
         "forecast_spread": repr(FORECAST_SPREAD),
         "forecast_spread_pct": f"{FORECAST_SPREAD * 100:g}",
         "salary_months": str(SALARY_MONTHS),
@@ -225,17 +236,24 @@ def insight_table(
     lookback_days: int = LOOKBACK_DAYS,
     party_ids: Iterable[int] | None = None,
     kinds: Iterable[str] = INSIGHT_KINDS,
+    memory_limit: str | None = None,
+    threads: int | None = None,
 ) -> pa.Table:
     """Every insight as of ``as_of`` as one Arrow table (``OUTPUT_SCHEMA``; details as JSON text).
 
-    Sorted by party, kind, date and account. ``party_ids`` limits detection to those customers.
+    Sorted by party, kind, date and account. ``party_ids`` limits detection to those customers;
+    ``memory_limit`` and ``threads`` are DuckDB's (for a whole bank, the analytics settings).
     """
     chosen = _check(as_of, lookback_days, kinds)
     wanted = None if party_ids is None else sorted({int(p) for p in party_ids})
-    if (isinstance(lake.transactions, Path) and not has_data(lake.transactions, "transactions")) or wanted == []:
+    empty_lake = isinstance(lake.transactions, Path) and not has_data(lake.transactions, "transactions")
+    if empty_lake or wanted == [] or not chosen:
         return OUTPUT_SCHEMA.empty_table()
     params = _parameters(as_of, lookback_days)
-    con = connect()
+    config: dict[str, str | int] = {"memory_limit": memory_limit} if memory_limit else {}
+    if threads:
+        config["threads"] = threads
+    con = connect(config)
     try:
         con.register("in_roles", lake.account_roles)
         con.register("fx", lake.fx)
@@ -254,8 +272,6 @@ def insight_table(
             f"account_id, CAST(details AS VARCHAR) AS details FROM ({rule_sql(kind).format(**params)})"
             for kind in chosen
         ]
-        if not parts:
-            return OUTPUT_SCHEMA.empty_table()
         query = " UNION ALL ".join(f"({p})" for p in parts)
         table = con.sql(f"SELECT * FROM ({query}) ORDER BY party_id, kind, occurred_on, account_id, details")
         return table.to_arrow_table().cast(OUTPUT_SCHEMA)

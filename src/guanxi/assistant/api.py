@@ -20,7 +20,6 @@ from guanxi.assistant.dialogue import Dialogue
 from guanxi.assistant.dialogue_intents import train_dialogue_model
 from guanxi.assistant.faq import load_faq
 from guanxi.assistant.models import Conversation, ConversationMessage
-from guanxi.assistant.replies import say
 from guanxi.assistant.schemas import (
     ConversationStart,
     ConversationStarted,
@@ -62,8 +61,10 @@ def _state(conversation: Conversation, messages: list[ConversationMessage]) -> C
 def start(body: ConversationStart, session: SessionDep) -> ConversationStarted:
     """Start a conversation; the reply carries its token and the assistant's greeting."""
     conversation, token = service.start_conversation(session=session, channel=body.channel, language=body.language)
-    greeting = MessageRead(id=0, at=conversation.started_at, sender="assistant", text=say("greeting", body.language))
-    return ConversationStarted(conversation_id=conversation.id, token=token, messages=[greeting])
+    _, greeting = service.list_messages(session=session, token=token)
+    return ConversationStarted(
+        conversation_id=conversation.id, token=token, messages=[MessageRead.model_validate(m) for m in greeting]
+    )
 
 
 @router.post("/conversations/sign-in", response_model=ConversationState)
@@ -71,16 +72,13 @@ def sign_in(body: CustomerSignIn, token: Token, request: Request, session: Sessi
     """The customer signs in to the conversation; a request held back for sign-in is answered now."""
     request.app.state.sign_in_limiter.hit(f"assistant:{client_address(request)}")
     signed = service.sign_in(session=session, token=token, party_id=body.party_id, passcode=body.passcode)
-    replies: list[ConversationMessage] = []
-    if signed.pending:
-        exchange = service.post_message(
-            sessions=request.app.state.session_factory,
-            dialogue=dialogue_of(request),
-            lake_root=request.app.state.lake_root,
-            token=token,
-            text=signed.pending,
-        )
-        replies = [exchange.message, *exchange.replies]
+    exchange = service.answer_pending(
+        sessions=request.app.state.session_factory,
+        dialogue=dialogue_of(request),
+        lake_root=request.app.state.lake_root,
+        signed=signed,
+    )
+    replies: list[ConversationMessage] = exchange.replies if exchange else []
     conversation, _ = service.list_messages(session=session, token=token, after_id=2**62)
     return _state(conversation, replies)
 

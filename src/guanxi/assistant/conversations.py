@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from guanxi.assistant.actions import CustomerActions
 from guanxi.assistant.dialogue import Dialogue, Turn
 from guanxi.assistant.models import Conversation, ConversationMessage
+from guanxi.assistant.replies import say
 from guanxi.audit.service import record
 from guanxi.cases.models import Case, CaseEvent
 from guanxi.cases.service import add_event
@@ -87,6 +88,8 @@ def start_conversation(
     )
     session.add(conversation)
     session.flush()
+    _add(session, conversation, "assistant", say("greeting", language))
+    session.flush()
     record(
         session=session, actor=ASSISTANT, action="conversation.start", entity="conversation", entity_id=conversation.id
     )
@@ -122,6 +125,7 @@ class SignedIn:
     conversation_id: int
     party_id: int
     pending: str | None
+    pending_message_id: int | None
 
 
 def sign_in(*, session: Session, token: str, party_id: int, passcode: str) -> SignedIn:
@@ -146,8 +150,32 @@ def sign_in(*, session: Session, token: str, party_id: int, passcode: str) -> Si
         conversation.party_id, conversation.authenticated_at = party_id, principal.signed_in_at
         state = dict(conversation.state or {})
         pending = state.pop("after_sign_in", None)
+        pending_id = state.pop("after_sign_in_message", None)
         conversation.state = state
-        return SignedIn(conversation_id=conversation.id, party_id=party_id, pending=pending)
+        return SignedIn(
+            conversation_id=conversation.id, party_id=party_id, pending=pending, pending_message_id=pending_id
+        )
+
+
+def answer_pending(
+    *, sessions: Callable[[], Session], dialogue: Dialogue, lake_root: Path, signed: SignedIn
+) -> Exchange | None:
+    """Answer the message the customer sent before signing in (it is not stored a second time)."""
+    if not signed.pending or signed.pending_message_id is None:
+        return None
+    with sessions() as session:
+        conversation = session.get(Conversation, signed.conversation_id)
+        assert conversation is not None
+        context = (conversation.party_id, conversation.channel, dict(conversation.state or {}), conversation.language)
+    return answer(
+        sessions=sessions,
+        dialogue=dialogue,
+        lake_root=lake_root,
+        conversation_id=signed.conversation_id,
+        message_id=signed.pending_message_id,
+        text=signed.pending,
+        context=context,
+    )
 
 
 @dataclass(frozen=True)
@@ -244,6 +272,8 @@ def answer(
             return transcript(session, conversation_id)
 
     turn = dialogue.respond(text, state=state, language=language, actions=actions, transcript=read_transcript)
+    if turn.state.get("after_sign_in") == text:
+        turn.state["after_sign_in_message"] = message_id  # answered once the customer signs in
     with sessions() as session, session.begin():
         conversation = session.scalar(select(Conversation).where(Conversation.id == conversation_id).with_for_update())
         assert conversation is not None

@@ -192,7 +192,7 @@ def eval_insights(
         else:
             with session_factory(make_engine(settings.resolved_database_url))() as session:
                 inputs = read_inputs(session, settings.fx_rates)
-                keys = dict(session.execute(select(Party.id, Party.source_key)).tuples().all())
+                keys = dict(session.execute(select(Party.id, Party.source_key)).all())
             source = InsightSource.from_inputs(lake or settings.resolved_lake_path, inputs)
         return evaluate_insights(
             source=source,
@@ -201,6 +201,8 @@ def eval_insights(
             as_of=as_of.date() if as_of else None,
             lookback_days=lookback,
             tolerance_days=tolerance,
+            memory_limit=settings.duckdb_memory_limit,
+            threads=settings.duckdb_threads,
         )
 
     result = run_reporting_errors(_evaluate)

@@ -80,6 +80,71 @@ def offer_mask(customers: pd.DataFrame, products: pd.DataFrame, held: pd.DataFra
     return by_age & kyc & ~holds & suitable
 
 
+OFFER_CHUNK = 100_000  # customers ranked at a time: the chunk's customers × products sort stays small
+
+
+@dataclass(frozen=True)
+class RankedOffers:
+    """The best offers as arrays, customer by customer and best first: the customer's row, the rank
+    (1 is the best), the product's column, the propensity and the expected value."""
+
+    rows: np.ndarray
+    ranks: np.ndarray
+    columns: np.ndarray
+    propensity: np.ndarray
+    expected_value: np.ndarray
+
+
+def rank_offers(propensity: np.ndarray, allowed: np.ndarray, margin_rate: np.ndarray, top: int) -> RankedOffers:
+    """The top offers of every customer by expected value among allowed products.
+
+    ``propensity`` and ``allowed`` are customers × products (the product's family's propensity; NaN
+    where there is none), ``margin_rate`` one value per product.
+    """
+    parts = []
+    k = min(top, propensity.shape[1])
+    for start in range(0, len(propensity) if k > 0 else 0, OFFER_CHUNK):
+        p = propensity[start : start + OFFER_CHUNK]
+        value = p * margin_rate[None, :]
+        value = np.where(allowed[start : start + OFFER_CHUNK] & ~np.isnan(value), value, -np.inf)
+        # stable: equal expected values keep the catalogue's order, so the offers never depend on the run
+        order = np.argsort(-value, axis=1, kind="stable")[:, :k]
+        best = np.take_along_axis(value, order, axis=1)
+        rows, ranks = np.nonzero(best != -np.inf)  # a customer's allowed products come before the rest
+        columns = order[rows, ranks]
+        parts.append((rows + start, ranks + 1, columns, p[rows, columns], value[rows, columns]))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return RankedOffers(empty, empty, empty, np.zeros(0), np.zeros(0))
+    return RankedOffers(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+
+
+def offer_list(ranked: RankedOffers, party_ids: np.ndarray, products: pd.DataFrame) -> list[Offer]:
+    """The ranked offers as :class:`Offer` objects (``products``: ``id`` and ``family`` per column)."""
+    ids = products["id"].to_numpy()[ranked.columns]
+    families = [str(f) for f in products["family"].to_numpy()[ranked.columns]]
+    return list(
+        map(
+            Offer,
+            np.asarray(party_ids)[ranked.rows].astype(np.int64).tolist(),
+            ranked.ranks.tolist(),
+            ids.astype(np.int64).tolist(),
+            families,
+            ranked.propensity.tolist(),
+            ranked.expected_value.tolist(),
+        )
+    )
+
+
+def family_propensity(propensity: pd.DataFrame, families: np.ndarray, rows: int) -> np.ndarray:
+    """customers × products: each product's family's propensity (NaN for a family without a model)."""
+    if not len(families):
+        return np.zeros((rows, 0))
+    return np.column_stack(
+        [propensity[f].to_numpy(dtype=float) if f in propensity else np.full(rows, np.nan) for f in families]
+    )
+
+
 def best_offers(
     party_ids: np.ndarray,
     propensity: pd.DataFrame,
@@ -87,45 +152,15 @@ def best_offers(
     products: pd.DataFrame,
     held: pd.DataFrame,
     top: int = TOP_OFFERS,
+    allowed: np.ndarray | None = None,
 ) -> list[Offer]:
     """The top offers per customer by expected value among allowed products (rows aligned throughout).
 
     ``propensity`` has one column per family (a family without a model has no offers);
-    ``products`` also has ``id`` and ``margin_rate``.
+    ``products`` also has ``id`` and ``margin_rate``; ``allowed`` is :func:`offer_mask` when it is
+    already known.
     """
-    allowed = offer_mask(customers, products, held)
-    families = products["family"].to_numpy()
-    p = (
-        np.column_stack(
-            [
-                propensity[f].to_numpy(dtype=float) if f in propensity else np.full(len(customers), np.nan)
-                for f in families
-            ]
-        )
-        if len(families)
-        else np.zeros((len(customers), 0))
-    )
-    value = p * products["margin_rate"].to_numpy(dtype=float)[None, :]
-    value = np.where(allowed & ~np.isnan(value), value, -np.inf)
-    k = min(top, value.shape[1])
-    if k == 0:
-        return []
-    # stable: equal expected values keep the catalogue's order, so the offers never depend on the run
-    order = np.argsort(-value, axis=1, kind="stable")[:, :k]
-    ids = products["id"].to_numpy()
-    offers: list[Offer] = []
-    for row, party in enumerate(party_ids):
-        for rank, col in enumerate(order[row], start=1):
-            if value[row, col] == -np.inf:
-                break
-            offers.append(
-                Offer(
-                    party_id=int(party),
-                    rank=rank,
-                    product_id=int(ids[col]),
-                    family=str(families[col]),
-                    propensity=float(p[row, col]),
-                    expected_value=float(value[row, col]),
-                )
-            )
-    return offers
+    allowed = offer_mask(customers, products, held) if allowed is None else allowed
+    p = family_propensity(propensity, products["family"].to_numpy(), len(customers))
+    ranked = rank_offers(p, allowed, products["margin_rate"].to_numpy(dtype=float), top)
+    return offer_list(ranked, party_ids, products)

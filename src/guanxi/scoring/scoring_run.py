@@ -2,24 +2,44 @@
 
 Analytics, not ORM: the features, the customers' facts and the products come in as frames; what
 comes out is written back by :mod:`guanxi.scoring.service`. Vectorised by model, not by customer:
-one churn pass over everyone, one pass per offered family for the offers' reasons.
+
+* churn: one pass of ``pred_leaf`` over everyone gives the score and the reasons together
+  (:mod:`guanxi.scoring.leaf_credits`);
+* propensity: each family's model predicts only the customers who may be offered one of its
+  products (eligible and suitable): nobody else's propensity can reach an offer;
+* offers' reasons: one pass per family over the customers it was offered to, once per customer
+  however many of the family's products they were offered;
+* reasons in words: each distinct (feature, value) is put into words once.
+
+The models' predictions run on a few threads: LightGBM and numpy let go of the interpreter while
+they work, so the families' passes overlap on a machine with more than one core.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from guanxi.scoring.attribution import model_paths
 from guanxi.scoring.clv import lifetime_value
 from guanxi.scoring.customer_models import CHURN_SCORE, CustomerModels
 from guanxi.scoring.drift import drift
-from guanxi.scoring.offers import Offer, best_offers
+from guanxi.scoring.leaf_credits import Explained, TopCredits, explain, top_credits
+from guanxi.scoring.offers import Offer, offer_list, offer_mask, rank_offers
 from guanxi.scoring.reason_text import reason_sentence
 
 TOP_REASONS = 3
+THREADS = min(4, os.cpu_count() or 1)  # model passes at once; each LightGBM call keeps its own thread count
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -36,35 +56,77 @@ class ScoredCustomers:
     psi: dict[str, float] = field(default_factory=dict)
 
 
-def _worded(reasons: list[Any]) -> list[dict[str, Any]]:
-    return [
-        {"feature": r.feature, "impact": round(r.impact, 4), "en": en, "zh": zh}
-        for r in reasons
-        for en, zh in [reason_sentence(r.feature, r.value)]
+def worded_reasons(names: list[str], reasons: TopCredits, values: np.ndarray) -> list[list[dict[str, Any]]]:
+    """Each row's reasons as ``{feature, impact, en, zh}``; ``values`` are the rows' features (rows × names).
+
+    A sentence depends only on the feature and the value, so each distinct pair is worded once
+    (values compared bit for bit: ``-0.0`` reads "-0", ``0.0`` "0").
+    """
+    n = len(reasons.features)
+    row, rank = np.nonzero(reasons.features >= 0)  # row by row, best first
+    feature = reasons.features[row, rank]
+    value = values[row, feature].astype(np.float64)
+    en = np.empty(len(row), dtype=object)
+    zh = np.empty(len(row), dtype=object)
+    bits = value.view(np.int64)
+    for f in np.unique(feature).tolist():
+        at = np.flatnonzero(feature == f)
+        distinct, inverse = np.unique(bits[at], return_inverse=True)
+        words = [reason_sentence(names[f], v) for v in distinct.view(np.float64).tolist()]
+        en[at] = np.array([w[0] for w in words], dtype=object)[inverse]
+        zh[at] = np.array([w[1] for w in words], dtype=object)[inverse]
+    worded = [
+        {"feature": names[f], "impact": round(x, 4), "en": e, "zh": z}
+        for f, x, e, z in zip(
+            feature.tolist(), reasons.credits[row, rank].tolist(), en.tolist(), zh.tolist(), strict=True
+        )
     ]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=n))]).tolist()
+    return [worded[a:b] for a, b in itertools.pairwise(bounds)]
 
 
-def _credits(model: Any, frame: pd.DataFrame, exact: bool) -> pd.DataFrame:
-    # TreeSHAP (exact Shapley values, ~1 ms a row) or path attribution (a leaf lookup per tree)
-    return model.contributions(frame) if exact else model.path_contributions(frame)
+def _map(fn: Callable[[T], R], items: Iterable[T], threads: int) -> list[R]:
+    items = list(items)
+    if threads <= 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
+        return list(pool.map(fn, items))
 
 
-def offer_reasons(
-    models: CustomerModels, features: pd.DataFrame, offers: list[Offer], exact: bool = False
-) -> dict[tuple[int, int], list[dict[str, Any]]]:
-    """Why each offer: the features that raised the customer's propensity for its family most."""
-    out: dict[tuple[int, int], list[dict[str, Any]]] = {}
-    by_family: dict[str, list[Offer]] = {}
-    for offer in offers:
-        by_family.setdefault(offer.family, []).append(offer)
-    for family, chosen in by_family.items():
-        rows = features.loc[[o.party_id for o in chosen], models.feature_names]
-        rows = rows.reset_index(drop=True)  # a customer may have two offers of one family
-        model = models.propensity[family]
-        explained = model.reasons_from(rows, _credits(model, rows, exact), top=TOP_REASONS)
-        for offer, reasons in zip(chosen, explained, strict=True):
-            out[(offer.party_id, offer.rank)] = _worded(reasons)
-    return out
+class _Features:
+    """The rows' features as the frame and as the float matrix LightGBM predicts on, per model."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.names = list(frame.columns)
+        self.values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
+
+    def of(self, model: Any, rows: np.ndarray | None = None) -> np.ndarray:
+        """The float matrix in ``model``'s column order (only ``rows``, if given)."""
+        names = list(model.feature_names_in_)
+        values = self.values if names == self.names else self.values[:, [self.names.index(n) for n in names]]
+        return values if rows is None else values[rows]
+
+
+def _explained(model: Any, features: _Features, rows: np.ndarray | None, exact: bool) -> Explained:
+    """Log-odds and leading reasons of ``rows`` (or every row): path attribution, or TreeSHAP if ``exact``."""
+    if not exact:
+        return explain(model_paths(model), features.of(model, rows), TOP_REASONS)
+    frame = features.frame if rows is None else features.frame.iloc[rows]
+    # TreeSHAP (exact Shapley values, ~1 ms a row): the contributions and their constant add up to the log-odds
+    contributions = model.contributions(frame)
+    credits = contributions.drop(columns="(base)").to_numpy()
+    return Explained(contributions.to_numpy().sum(axis=1), top_credits(credits, TOP_REASONS))
+
+
+def _propensity(model: Any, X: np.ndarray) -> np.ndarray:
+    """The model's probability for each row of ``X``, computed as ``predict_proba`` computes it."""
+    raw = np.mean([b.predict(X, raw_score=True) for b in model.boosters_], axis=0)
+    return 1.0 / (1.0 + np.exp(-raw))
+
+
+def _names(model: Any) -> list[str]:
+    return [str(n) for n in model.feature_names_in_]
 
 
 def score_customers(
@@ -77,29 +139,80 @@ def score_customers(
     margin: pd.Series,
     top_offers: int = 3,
     exact_reasons: bool = False,
+    threads: int = THREADS,
 ) -> ScoredCustomers:
     """Score every row of ``features`` (indexed by party id); the other frames are aligned with it.
 
     Reasons come from path attribution, or from TreeSHAP (``pred_contrib``) with ``exact_reasons``.
+    ``threads``: how many model passes may run at once.
     """
-    frame = features[models.feature_names]
-    contributions = _credits(models.churn, frame, exact_reasons)
-    # the score is the sum of the contributions: one TreeSHAP pass gives both score and reasons
-    log_odds = contributions.to_numpy().sum(axis=1)  # the (base) column included
-    churn = 1.0 / (1.0 + np.exp(-log_odds))
-    reasons = models.churn.reasons_from(frame, contributions, top=TOP_REASONS)
-    value = lifetime_value(margin.reindex(features.index).fillna(0.0).to_numpy(), churn)
+    data = _Features(features[models.feature_names])
     ids = features.index.to_numpy()
-    offers = best_offers(ids, models.propensities(features), customers, products, held, top=top_offers)
-    columns = {name: frame[name].to_numpy(dtype=float) for name in models.feature_names}
+    allowed = offer_mask(customers, products, held)
+    families = products["family"].to_numpy()
+    modelled = [f for f in models.propensity if (families == f).any()]
+    eligible = {f: np.flatnonzero(allowed[:, families == f].any(axis=1)) for f in modelled}
+
+    def task(name: str | None) -> Any:
+        if name is None:
+            return _explained(models.churn, data, None, exact_reasons)
+        model = models.propensity[name]
+        return _propensity(model, data.of(model, eligible[name])) if len(eligible[name]) else np.zeros(0)
+
+    churn_part, *propensities = _map(task, [None, *modelled], threads)
+    churn = 1.0 / (1.0 + np.exp(-churn_part.log_odds))
+    # each product's family's propensity; NaN where nothing of the family may be offered (or no model)
+    propensity = np.full(allowed.shape, np.nan)
+    for name, p in zip(modelled, propensities, strict=True):
+        propensity[np.ix_(eligible[name], np.flatnonzero(families == name))] = p[:, None]
+    ranked = rank_offers(propensity, allowed, products["margin_rate"].to_numpy(dtype=float), top_offers)
+    offers = offer_list(ranked, ids, products)
+    why = _offer_reasons(models, data, ranked.rows, families[ranked.columns], offers, exact_reasons, threads)
+    columns = {name: data.values[:, j] for j, name in enumerate(data.names)}
     columns[CHURN_SCORE] = churn
     return ScoredCustomers(
         party_ids=ids,
         churn=churn,
         bands=models.band(churn),
-        churn_reasons=[_worded(r) for r in reasons],
-        lifetime_value=value,
+        churn_reasons=worded_reasons(_names(models.churn), churn_part.reasons, data.of(models.churn)),
+        lifetime_value=lifetime_value(margin.reindex(features.index).fillna(0.0).to_numpy(), churn),
         offers=offers,
-        offer_reasons=offer_reasons(models, features, offers, exact_reasons),
+        offer_reasons=why,
         psi=drift(models.references, columns),
     )
+
+
+def _offer_reasons(
+    models: CustomerModels,
+    data: _Features,
+    rows: np.ndarray,
+    families: np.ndarray,
+    offers: list[Offer],
+    exact: bool,
+    threads: int,
+) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """Why each offer: the reasons of its customer's propensity for its family, worded once per
+    customer and family (a customer offered two cards gets the same reasons for both)."""
+    chosen = {f: np.unique(rows[families == f]) for f in np.unique(families).tolist()}
+
+    def task(family: str) -> list[list[dict[str, Any]]]:
+        model = models.propensity[family]
+        part = _explained(model, data, chosen[family], exact)
+        return worded_reasons(_names(model), part.reasons, data.of(model, chosen[family]))
+
+    reasons: list[Any] = [None] * len(offers)
+    for family, worded in zip(chosen, _map(task, chosen, threads), strict=True):
+        at = np.flatnonzero(families == family)
+        for i, j in zip(at.tolist(), np.searchsorted(chosen[family], rows[at]).tolist(), strict=True):
+            reasons[i] = worded[j]
+    return {(o.party_id, o.rank): r for o, r in zip(offers, reasons, strict=True)}
+
+
+def offer_reasons(
+    models: CustomerModels, features: pd.DataFrame, offers: list[Offer], exact: bool = False
+) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """Why each offer: the features that raised the customer's propensity for its family most."""
+    data = _Features(features[models.feature_names])
+    position = pd.Index(features.index).get_indexer([o.party_id for o in offers])
+    families = np.array([o.family for o in offers], dtype=object)
+    return _offer_reasons(models, data, position, families, offers, exact, THREADS)

@@ -26,6 +26,7 @@ NAVIGATION: tuple[tuple[str, str, Permission | None], ...] = (
     ("/customers", "nav.customers", Permission.CUSTOMER_READ),
     ("/cases", "nav.cases", Permission.CASE_READ),
     ("/events", "nav.events", Permission.CASE_WRITE),
+    ("/assistant", "nav.assistant", Permission.CASE_WRITE),
     ("/segments", "nav.segments", Permission.SEGMENT_READ),
     ("/models", "nav.models", Permission.MODEL_READ),
     ("/audit", "nav.audit", Permission.AUDIT_READ),

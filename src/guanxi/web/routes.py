@@ -15,6 +15,7 @@ from guanxi.scoring.score_service import churn_band_counts
 from guanxi.security.permissions import Permission
 from guanxi.web import (
     appointment_pages,
+    assistant_pages,
     audit_pages,
     auth_pages,
     case_pages,
@@ -118,6 +119,8 @@ def install_web(app: FastAPI) -> None:
         ("/events/{event_id}/invitations", event_pages.invite_submit, "POST"),
         ("/events/{event_id}/answers", event_pages.answer_submit, "POST"),
         ("/events/{event_id}/follow-up", event_pages.follow_up_submit, "POST"),
+        ("/assistant", assistant_pages.assistant_page, "GET"),
+        ("/chat", assistant_pages.chat_page, "GET"),
         ("/audit", audit_pages.audit_page, "GET"),
         ("/segments", segment_pages.segments_page, "GET"),
         ("/segments/rules", segment_pages.save_rule_submit, "POST"),

@@ -10,10 +10,10 @@ FROM txn t
 LEFT JOIN fx ON fx.currency = t.currency
 WHERE t.txn_type = 'card_purchase' AND t.booked_at >= {since} - INTERVAL {duplicate_minutes} MINUTE;
 -- debit_txn: debits that may recur, keyed by payee (the counterparty, else the description), of
--- the series paid at least {forecast_min_payments} times with a payment in the last
+-- the series paid at least {series_min_payments} times with a payment in the last
 -- {recurring_recent_days} days: no other series can be a rise in the window or fall due soon.
 CREATE OR REPLACE TEMP TABLE debit_txn AS
-WITH debits AS (
+WITH debits AS MATERIALIZED (
     SELECT account_id, booked_at, source_key, amount, currency,
            coalesce(counterparty, description) AS payee
     FROM txn
@@ -24,7 +24,7 @@ live AS (
     SELECT account_id, payee
     FROM debits
     GROUP BY account_id, payee
-    HAVING count(*) >= {forecast_min_payments}
+    HAVING count(*) >= {series_min_payments}
        AND max(booked_at) >= {as_of} - INTERVAL {recurring_recent_days} DAY
 )
 SELECT d.* FROM debits d JOIN live USING (account_id, payee);

@@ -3,22 +3,34 @@
 -- {forecast_min_payments} times, about monthly ({gap_min}-{gap_max} days apart), for amounts within
 -- {forecast_spread_pct} % of each other; it falls due a calendar month after its last payment, for
 -- that payment's amount. Accounts already below zero (cards, loans) are not forecast.
-WITH series AS (
+WITH gaps AS (
     SELECT account_id, payee, booked_at, source_key, amount, currency,
-           lag(booked_at, 1) OVER w AS at1, lag(booked_at, 2) OVER w AS at2,
-           lag(amount, 1) OVER w AS a1, lag(amount, 2) OVER w AS a2,
-           row_number() OVER (PARTITION BY account_id, payee ORDER BY booked_at DESC, source_key DESC) AS newest
+           date_diff('day', lag(booked_at) OVER w, booked_at) AS gap
     FROM debit_txn
     WINDOW w AS (PARTITION BY account_id, payee ORDER BY booked_at, source_key)
+),
+series AS (
+    -- over this payment and the ones just before it, and over the gaps between them
+    SELECT *,
+           count(*) OVER latest AS payments,
+           min(amount) OVER latest AS low,
+           max(amount) OVER latest AS high,
+           min(gap) OVER spacing AS shortest_gap,
+           max(gap) OVER spacing AS longest_gap,
+           row_number() OVER (PARTITION BY account_id, payee ORDER BY booked_at DESC, source_key DESC) AS newest
+    FROM gaps
+    WINDOW latest AS (PARTITION BY account_id, payee ORDER BY booked_at, source_key
+                      ROWS BETWEEN {forecast_rows} PRECEDING AND CURRENT ROW),
+           spacing AS (PARTITION BY account_id, payee ORDER BY booked_at, source_key
+                       ROWS BETWEEN {forecast_gap_rows} PRECEDING AND CURRENT ROW)
 ),
 due AS (
     SELECT account_id, payee, amount, currency, source_key,
            CAST(CAST(booked_at AS DATE) + INTERVAL 1 MONTH AS DATE) AS due_on
     FROM series
-    WHERE newest = 1 AND at2 IS NOT NULL
-      AND date_diff('day', at1, booked_at) BETWEEN {gap_min} AND {gap_max}
-      AND date_diff('day', at2, at1) BETWEEN {gap_min} AND {gap_max}
-      AND CAST(greatest(amount, a1, a2) AS DOUBLE) <= CAST(least(amount, a1, a2) AS DOUBLE) * (1 + {forecast_spread})
+    WHERE newest = 1 AND payments = {forecast_min_payments}
+      AND shortest_gap >= {gap_min} AND longest_gap <= {gap_max}
+      AND CAST(high AS DOUBLE) <= CAST(low AS DOUBLE) * (1 + {forecast_spread})
 ),
 upcoming AS (
     SELECT *, sum(amount) OVER (PARTITION BY account_id ORDER BY due_on, source_key) AS running

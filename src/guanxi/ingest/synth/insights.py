@@ -30,7 +30,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from guanxi.ingest.synth import arrays as ar
 from guanxi.ingest.synth.catalogue import CURRENCIES, FX
 from guanxi.ingest.synth.context import Batch
 from guanxi.ingest.synth.history import DAY, add_months, epoch_day, to_date
@@ -135,7 +134,7 @@ def _increases(b: Batch, rng: np.random.Generator, a: np.ndarray) -> list[Plant]
         prior = _monthly(int(day), range(1, PRIOR_PREMIUMS[1] + 1), hist.start_day)
         if len(prior) < PRIOR_PREMIUMS[0]:
             continue  # the history is too short to show a premium that was stable first
-        new = int(np.round(before * up, -2))
+        new = int(np.ceil(before * up / 100)) * 100  # whole units, rounded up: the rise stays over 10 %
         days = np.array([*prior, day])
         t = _at(b, rng, days, "batch")
         cents = np.array([before] * len(prior) + [new])
@@ -214,11 +213,11 @@ def _low_balances(
     lease = _cents(b, cand, np.round(rng.uniform(2_500, 8_000, len(cand)), -2))
     left = np.round(lease * rng.uniform(0.05, 0.6, len(cand))).astype(np.int64)
     lessor = b.pools.organisation(rng, b.cust.branch[acc.owner[cand]])
-    rows = booked
-    keep = np.isin(rows["acct"], cand) & (rows["cents"] > 0)
-    keep &= (rows["t"] >= hist.start_day * DAY) & (rows["t"] < hist.end_day * DAY)
-    acct, t = rows["acct"][keep], rows["t"][keep]
-    signed = np.where(rows["credit"][keep], rows["cents"][keep], -rows["cents"][keep])
+    # What booking will keep of these accounts' rows (they are open all along, and not quiet).
+    keep = np.isin(booked["acct"], cand) & (booked["cents"] > 0)
+    keep &= (booked["t"] >= hist.start_day * DAY) & (booked["t"] < hist.end_day * DAY)
+    acct, t = booked["acct"][keep], booked["t"][keep]
+    signed = np.where(booked["credit"][keep], booked["cents"][keep], -booked["cents"][keep])
     plants: list[Plant] = []
     for k, x in enumerate(cand):
         if len(plants) == count:
@@ -286,8 +285,8 @@ def truth(b: Batch, ledger: Ledger, plants: list[Plant]) -> pa.Table:
     out: dict[str, list[str]] = {name: [] for name in TRUTH_COLUMNS}
     for kind, account, day, cents, refs, detail in rows:
         holders = [b.acc.owner[account]] + ([b.acc.joint[account]] if b.acc.joint[account] >= 0 else [])
-        positions = b.index * 10**9 + np.array(refs, dtype=np.int64)
-        references = ";".join(ar.keys("T", positions, 14).to_pylist()) if refs else ""
+        # Transaction keys as ledger.transaction_columns writes them: batch, then position.
+        references = ";".join(f"T{b.index * 10**9 + r:014d}" for r in refs)
         for party in holders:
             out["party_key"].append(f"P{int(b.cust.number[party]):09d}")
             out["kind"].append(kind)
