@@ -121,7 +121,7 @@ class Record:
         """Keep one request's outcome; the first failures are kept in words for the report."""
         self.samples.append((step, seconds, problem))
         if problem is not None:
-            self.failures.append(f"{who}, step '{step.strip()}': {problem}")
+            self.failures.append(f"{who}, step '{step}': {problem}")
 
 
 class Stop(Exception):
@@ -249,6 +249,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def log_tail(log: Path, lines: int = 20) -> str:
+    """The end of the server's log (the scratch folder may be gone by the time anyone looks)."""
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
 def start_server(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``guanxi serve`` with the scratch settings and wait until /health answers."""
     port = free_port()
@@ -263,7 +268,7 @@ def start_server(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes
     base = f"http://127.0.0.1:{port}"
     while time.perf_counter() - started < 120:
         if server.poll() is not None:
-            raise SystemExit(f"the server stopped (exit {server.returncode}); see {log}")
+            raise SystemExit(f"the server stopped (exit {server.returncode}):\n{log_tail(log)}")
         try:
             if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                 print(f"server: guanxi serve on 127.0.0.1:{port}, up in {time.perf_counter() - started:.1f} s")
@@ -271,8 +276,8 @@ def start_server(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    server.terminate()
-    raise SystemExit(f"the server did not answer /health within 120 s; see {log}")
+    stop_server(server)
+    raise SystemExit(f"the server did not answer /health within 120 s:\n{log_tail(log)}")
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -285,16 +290,11 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def assistant_replies(body: dict[str, Any]) -> list[str]:
-    """The assistant's replies in a conversation state."""
-    return [m["text"] for m in body["messages"] if m["sender"] == "assistant"]
-
-
 def expect(replies: list[str]) -> Callable[[dict[str, Any]], str | None]:
     """A check that the assistant answered exactly ``replies``."""
 
     def check(body: dict[str, Any]) -> str | None:
-        got = assistant_replies(body)
+        got = [m["text"] for m in body["messages"] if m["sender"] == "assistant"]
         return None if got == replies else f"expected {replies!r}, got {got!r}"
 
     return check
@@ -304,7 +304,7 @@ def expect_balances(intro: str) -> Callable[[dict[str, Any]], str | None]:
     """A check that the assistant answered with the customer's balances."""
 
     def check(body: dict[str, Any]) -> str | None:
-        got = assistant_replies(body)
+        got = [m["text"] for m in body["messages"] if m["sender"] == "assistant"]
         return None if len(got) == 1 and got[0].startswith(intro + "\n") else f"expected balances, got {got!r}"
 
     return check
@@ -480,7 +480,7 @@ def main() -> None:
         warm_up = Record()
         asyncio.run(one_session(base, warm, "en", warm_up, "warm-up"))
         if warm_up.failures:
-            raise SystemExit(f"the warm-up conversation failed: {warm_up.failures[0]}; see {work / 'server.log'}")
+            raise SystemExit(f"the warm-up failed: {warm_up.failures[0]}\n{log_tail(work / 'server.log')}")
         print(f"warm-up: one conversation in {time.perf_counter() - started:.1f} s (fits the intent model)")
         health_seconds = asyncio.run(
             run_phase(

@@ -22,10 +22,12 @@ from guanxi.analytics.insights import INSIGHT_KINDS, LOOKBACK_DAYS, InsightSourc
 from guanxi.errors import NotFound, ValidationFailed
 from guanxi.lake.duck import connect, first_row
 from guanxi.lake.layout import has_data, scan_sql
+from guanxi.money import STORAGE_PRECISION, STORAGE_SCALE
 
 TRUTH_REQUIRED = ("party_key", "kind", "event_date")
 TOLERANCE_DAYS = 3  # a planted date and a detected one may differ by a weekend or a booking delay
 FORECAST = "low_balance_forecast"
+_MONEY = f"DECIMAL({STORAGE_PRECISION},{STORAGE_SCALE})"
 
 
 @dataclass(frozen=True)
@@ -183,16 +185,20 @@ def _entity(bank: Path, name: str) -> str:
         path = folder / f"*.{ext}" if folder.is_dir() else bank / f"{name}.{ext}"
         if (folder.is_dir() and any(folder.glob(f"*.{ext}"))) or path.is_file():
             quoted = path.as_posix().replace("'", "''")
-            options = (
-                ", header = true, types = {'booked_at': 'TIMESTAMPTZ'}"
-                if ext == "csv" and name == "transactions"
-                else ""
-            )
-            return f"{reader}('{quoted}'{options})"
+            return f"{reader}('{quoted}')"
     raise NotFound(f"{bank}: no {name} file (Parquet or CSV) in the extract")
 
 
-def extract_source(bank: Path, fx_rates: Mapping[str, float]) -> tuple[InsightSource, dict[int, str]]:
+@dataclass(frozen=True)
+class Extract:
+    """A canonical extract read in place for detection."""
+
+    source: InsightSource
+    party_keys: dict[int, str]  # the ids given here, to each party's source key
+    as_of: dt.date | None  # the date its balances are as of (a generated bank's end), if it says
+
+
+def extract_source(bank: Path, fx_rates: Mapping[str, float]) -> Extract:
     """Read a canonical extract in place: its transactions, roles and keys, with ids given here.
 
     Parties and accounts are numbered in key order, so the ids are the same on every run.
@@ -210,14 +216,17 @@ def extract_source(bank: Path, fx_rates: Mapping[str, float]) -> tuple[InsightSo
             f"JOIN {account_ids} a ON a.key = r.account_key JOIN {party_ids} p ON p.key = r.party_key"
         ).to_arrow_table()
         keys = dict(con.execute(f"SELECT id, key FROM {party_ids}").fetchall())
+        end = first_row(con.execute(f"SELECT CAST(max(CAST(balance_as_of AS TIMESTAMPTZ)) AS DATE) FROM {accounts}"))
     finally:
         con.close()
+    # CSV holds datetimes and money as text: read them as the Parquet types (instants, exact decimals)
     txn = (
-        "SELECT a.id AS account_id, t.booked_at, t.key AS source_key, t.amount, t.currency, t.direction, "
-        "t.txn_type, t.counterparty, t.description, t.balance_after "
+        f"SELECT a.id AS account_id, CAST(t.booked_at AS TIMESTAMPTZ) AS booked_at, t.key AS source_key, "
+        f"CAST(t.amount AS {_MONEY}) AS amount, t.currency, t.direction, t.txn_type, t.counterparty, t.description, "
+        f"CAST(t.balance_after AS {_MONEY}) AS balance_after "
         f"FROM {transactions} t JOIN {account_ids} a ON a.key = t.account_key"
     )
     fx = pa.table(
         {"currency": pa.array(list(fx_rates), pa.string()), "rate": pa.array(list(fx_rates.values()), pa.float64())}
     )
-    return InsightSource(txn, role_table, fx), keys
+    return Extract(InsightSource(txn, role_table, fx), keys, end[0] if end else None)

@@ -131,11 +131,12 @@ class SignedIn:
 def sign_in(*, session: Session, token: str, party_id: int, passcode: str) -> SignedIn:
     """Check the customer's passcode (failures count towards their lock) and bind the conversation
     to them; it goes on their history as an interaction."""
-    with session.begin():
-        conversation = find_conversation(session, token)
-        channel = conversation.channel
-        if conversation.party_id is not None and conversation.party_id != party_id:
-            raise Conflict("this conversation belongs to another customer", code="conversation_of_another_customer")
+    # A plain read: on SQLite an explicit transaction would take the write lock.
+    conversation = find_conversation(session, token)
+    channel, owner = conversation.channel, conversation.party_id
+    session.rollback()
+    if owner is not None and owner != party_id:
+        raise Conflict("this conversation belongs to another customer", code="conversation_of_another_customer")
     principal: CustomerPrincipal = authenticate_customer(
         session=session, party_id=party_id, passcode=passcode, channel=f"assistant:{channel}"
     )
@@ -334,18 +335,20 @@ def sync_agent_replies(*, session: Session, token: str) -> Conversation:
 
 def list_messages(*, session: Session, token: str, after_id: int = 0) -> tuple[Conversation, list[ConversationMessage]]:
     """The conversation and its messages after ``after_id``, oldest first (agent replies included)."""
-    sync_agent_replies(session=session, token=token)
-    with session.begin():
-        conversation = find_conversation(session, token)
-        messages = list(
-            session.scalars(
-                select(ConversationMessage)
-                .where(ConversationMessage.conversation_id == conversation.id, ConversationMessage.id > after_id)
-                .order_by(ConversationMessage.id)
-            )
+    if find_conversation(session, token).case_id is not None:
+        session.rollback()
+        sync_agent_replies(session=session, token=token)  # the only write, and only after a handover
+    conversation = find_conversation(session, token)
+    messages = list(
+        session.scalars(
+            select(ConversationMessage)
+            .where(ConversationMessage.conversation_id == conversation.id, ConversationMessage.id > after_id)
+            .order_by(ConversationMessage.id)
         )
-        session.expunge_all()
-        return conversation, messages
+    )
+    session.expunge_all()
+    session.rollback()  # reads only: end the transaction
+    return conversation, messages
 
 
 @use_case

@@ -27,6 +27,7 @@ import re
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -85,7 +86,7 @@ ACTION_INTENTS = frozenset(
     }
 )
 # Options chosen by grouped cross-validation over the built-in file (module docstring).
-MODEL_OPTIONS: dict[str, object] = {"C": 0.5, "word_ngrams": (1, 2), "char_ngrams": (2, 5)}
+MODEL_OPTIONS: dict[str, Any] = {"C": 1.0, "word_ngrams": (1, 2), "char_ngrams": (1, 3), "encoder_weight": 1.0}
 
 _FIELDS = ("intent", "utterances")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -161,13 +162,13 @@ def read_dialogue_intents(path: Path | None = None) -> tuple[list[str], list[str
     return texts, labels
 
 
-def train_dialogue_model(path: Path | None = None, *, encoder: SentenceEncoder | str | None = None) -> IntentModel:
+def train_dialogue_model(path: Path | None = None, *, encoder: SentenceEncoder | str | None = "auto") -> IntentModel:
     """The intent model fitted on an intents file (the built-in one when ``path`` is None), fitted once.
 
-    ``encoder`` is passed to ``IntentModel``: None (the default, pure scikit-learn), ``"auto"`` or a
-    ``SentenceEncoder``. The fitted model is kept per file, its size and modification time, and encoder,
-    so a server process fits it once and an edited file is fitted again; callers share it and must not
-    refit it. Raises what ``read_dialogue_file`` raises for a missing or bad file.
+    ``encoder`` is passed to ``IntentModel``: ``"auto"`` (the sentence encoder when installed), None
+    (pure scikit-learn) or a ``SentenceEncoder``. The fitted model is kept per file (with its size and
+    modification time) and encoder, so a server process fits it once and an edited file is fitted again;
+    callers share the model and must not refit it. Raises what ``read_dialogue_file`` raises for a missing or bad file.
     """
     path = (DIALOGUE_INTENTS_PATH if path is None else Path(path)).resolve()
     if not path.is_file():
@@ -185,7 +186,7 @@ def train_dialogue_model(path: Path | None = None, *, encoder: SentenceEncoder |
 def _fitted(path: Path, size: int, modified_ns: int, encoder: SentenceEncoder | str | None) -> IntentModel:
     """The model of one version of one file (size and time are only part of the cache key)."""
     texts, labels = read_dialogue_intents(path)
-    return IntentModel(encoder=encoder, **MODEL_OPTIONS).fit(texts, labels)  # type: ignore[arg-type]
+    return IntentModel(encoder=encoder, **MODEL_OPTIONS).fit(texts, labels)
 
 
 def _intent(path: Path, index: int, raw: object) -> str:

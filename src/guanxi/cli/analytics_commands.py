@@ -171,7 +171,11 @@ def eval_insights(
     truth: Annotated[Path | None, typer.Option(help="ground truth CSV (default with --bank: its insights.csv)")] = None,
     as_of: Annotated[
         dt.datetime | None,
-        typer.Option("--as-of", formats=["%Y-%m-%d"], help="cut-off date (default: the day after the latest booking)"),
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="cut-off date (default: the extract's balance date, else the day after the latest booking)",
+        ),
     ] = None,
     lookback: Annotated[int, typer.Option(min=1, max=180, help="days before the cut-off counted as recent")] = (
         LOOKBACK_DAYS
@@ -187,8 +191,10 @@ def eval_insights(
     settings = get_settings()
 
     def _evaluate() -> InsightEvaluation:
+        cutoff = as_of.date() if as_of else None
         if bank is not None:
-            source, keys = extract_source(bank, settings.fx_rates)
+            extract = extract_source(bank, settings.fx_rates)
+            source, keys, cutoff = extract.source, extract.party_keys, cutoff or extract.as_of
         else:
             with session_factory(make_engine(settings.resolved_database_url))() as session:
                 inputs = read_inputs(session, settings.fx_rates)
@@ -198,7 +204,7 @@ def eval_insights(
             source=source,
             party_keys=keys,
             truth_path=truth or bank / "ground_truth" / "insights.csv",  # type: ignore[operator]
-            as_of=as_of.date() if as_of else None,
+            as_of=cutoff,
             lookback_days=lookback,
             tolerance_days=tolerance,
             memory_limit=settings.duckdb_memory_limit,

@@ -76,8 +76,28 @@ def enrol_customer(*, session: Session, actor: Actor, party_id: int, passcode: s
     return credential
 
 
+def _verified(secret_hash: str | None, passcode: str) -> bool:
+    if secret_hash is None:
+        auth.hasher.hash(passcode)  # the same work either way, so timing does not tell who is enrolled
+        return False
+    try:
+        auth.hasher.verify(secret_hash, passcode)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+    return True
+
+
 def authenticate_customer(*, session: Session, party_id: int, passcode: str, channel: str) -> CustomerPrincipal:
-    """Check a customer's passcode; failures count towards a lock with back-off and are audited."""
+    """Check a customer's passcode; failures count towards a lock with back-off and are audited.
+
+    The hash is checked outside any write transaction (it takes a good part of a second by design),
+    so a burst of sign-ins never holds the database's write lock; the outcome is then recorded in a
+    short transaction that re-reads the credential under a row lock.
+    """
+    seen = session.scalar(select(CustomerCredential).where(CustomerCredential.party_id == party_id))
+    secret_hash = seen.secret_hash if seen is not None else None
+    session.rollback()  # end the read before the slow part
+    verified = _verified(secret_hash, passcode)
     with session.begin():
         at = now()
         credential = session.scalar(
@@ -85,19 +105,15 @@ def authenticate_customer(*, session: Session, party_id: int, passcode: str, cha
         )
         problem: auth.AuthenticationFailed | auth.AccountLocked | None = None
         if credential is None:
-            auth.hasher.hash(passcode)  # the same work either way
             problem = auth.AuthenticationFailed("we could not verify you")
         elif (locked := auth.lock_refusal(credential, at, "too many attempts: try again later")) is not None:
             problem = locked
+        elif not verified or credential.secret_hash != secret_hash:  # a passcode changed meanwhile counts as wrong
+            auth.count_failure(credential, at)
+            problem = auth.AuthenticationFailed("we could not verify you")
         else:
-            try:
-                auth.hasher.verify(credential.secret_hash, passcode)
-            except (VerifyMismatchError, InvalidHashError):
-                auth.count_failure(credential, at)
-                problem = auth.AuthenticationFailed("we could not verify you")
-            else:
-                credential.failed_sign_ins = 0
-                credential.last_sign_in_at = at
+            credential.failed_sign_ins = 0
+            credential.last_sign_in_at = at
         principal = CustomerPrincipal(party_id=party_id, channel=channel, signed_in_at=at)
         record(
             session=session,
