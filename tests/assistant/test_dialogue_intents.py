@@ -88,7 +88,14 @@ def model() -> IntentModel:
     return train_dialogue_model(encoder=None)
 
 
+@pytest.fixture(scope="module")
+def known() -> set[str]:
+    """The built-in utterances, compared without case, spacing or punctuation."""
+    return {plain(t) for t in read_dialogue_intents()[0]}
+
+
 def write(tmp_path: Path, document: Any, name: str = "intents.yaml") -> Path:
+    """``document`` written as a YAML file."""
     path = tmp_path / name
     path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -107,6 +114,7 @@ def same_words(text: str) -> str:
 
 
 def plain(text: str) -> str:
+    """A text as the file's duplicate check compares it: normalised, without spaces or punctuation."""
     return re.sub(r"[\W_]+", "", normalise(text))
 
 
@@ -294,7 +302,7 @@ def test_a_mixed_english_and_chinese_utterance_is_judged_by_its_chinese(tmp_path
     ("content", "message"),
     [
         (b"intents: [unclosed\n", "line 2: not valid YAML"),
-        (b"intents:\n  - intent: \xff\n", "not UTF-8 text (invalid start byte at byte 20)"),
+        (b"intents:\n  - intent: \xff\n", "not UTF-8 text (invalid start byte at byte 21)"),
         (b"- just a list\n", "field 'intents' must hold a list of intents under 'intents'"),
     ],
 )
@@ -365,9 +373,9 @@ def test_grouped_cross_validation_accuracy_is_high() -> None:
 
 
 @pytest.mark.parametrize(("intent", "text"), [(intent, text) for intent, texts in HELD_OUT.items() for text in texts])
-def test_a_phrasing_not_in_the_file_is_understood(model: IntentModel, intent: str, text: str) -> None:
+def test_a_phrasing_not_in_the_file_is_understood(model: IntentModel, known: set[str], intent: str, text: str) -> None:
     # given a phrasing written for this test
-    assert plain(text) not in {plain(t) for t in read_dialogue_intents()[0]}
+    assert plain(text) not in known
     # when the model reads it
     guess = model.understand(text)
     # then it is understood as its intent, confidently enough to act on
@@ -376,9 +384,9 @@ def test_a_phrasing_not_in_the_file_is_understood(model: IntentModel, intent: st
 
 
 @pytest.mark.parametrize("text", WEATHER)
-def test_a_question_about_the_weather_never_becomes_an_action(model: IntentModel, text: str) -> None:
+def test_a_question_about_the_weather_never_becomes_an_action(model: IntentModel, known: set[str], text: str) -> None:
     # given a question a bank assistant does not answer, worded unlike the file's
-    assert plain(text) not in {plain(t) for t in read_dialogue_intents()[0]}
+    assert plain(text) not in known
     # when the model reads it
     guess = model.understand(text)
     # then it is out of scope, by intent or by confidence, and never an action on the customer's accounts
@@ -389,6 +397,6 @@ def test_a_question_about_the_weather_never_becomes_an_action(model: IntentModel
 def test_the_model_picks_a_threshold_below_which_it_does_not_answer(model: IntentModel) -> None:
     # given the model fitted on the built-in file
     # when its threshold is read
-    # then it lies between chance and certainty, and out-of-fold accuracy is high
-    assert 1 / len(INTENTS) < model.threshold_ < 1.0
+    # then it asks for a confident answer (0.83 when measured), and out-of-fold accuracy is high
+    assert 0.7 <= model.threshold_ <= 0.95
     assert model.cv_accuracy_ >= CV_ACCURACY_FLOOR

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from guanxi.cli.demo_assistant import DEMO_PASSCODE
 from guanxi.cli.main import app
 from guanxi.cli.serve_commands import DEMO_PASSWORD
 
@@ -38,6 +40,8 @@ def test_demo_builds_a_bank_and_the_server_answers(tmp_path: Path):
     assert any((var / "lake" / "transactions").glob("month=*/*.parquet"))
     assert "rm.chen" in result.stdout and "auditor.ho" in result.stdout and DEMO_PASSWORD in result.stdout
     assert "http://127.0.0.1:8000/docs" in result.stdout
+    chat_customer = int(re.search(r"customers (\d+)", result.stdout).group(1))
+    assert DEMO_PASSCODE in result.stdout
     # and building it again adds nothing
     again = runner.invoke(app, ["demo", "--customers", "150", "--months", "3", "--no-serve"])
     assert again.exit_code == 0, again.output
@@ -65,9 +69,28 @@ def test_demo_builds_a_bank_and_the_server_answers(tmp_path: Path):
         with urllib.request.urlopen(request, timeout=10) as response:
             book = json.loads(response.read())
         assert 0 < book["total"] < 150
+        # and a demo customer signs in to the assistant and gets their balance
+        token = _post(port, "/api/v1/assistant/conversations", {"language": "en"})["token"]
+        _post(
+            port,
+            "/api/v1/assistant/conversations/sign-in",
+            {"party_id": chat_customer, "passcode": DEMO_PASSCODE},
+            token,
+        )
+        answer = _post(port, "/api/v1/assistant/conversations/messages", {"text": "what is my balance?"}, token)
+        assert answer["messages"][1]["text"].startswith("Your balances:")
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def _post(port: int, path: str, body: dict, token: str | None = None) -> dict:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(), method="POST")
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("X-Conversation-Token", token)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
 
 
 def _get(url: str, deadline: float) -> str:

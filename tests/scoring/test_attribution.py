@@ -30,23 +30,24 @@ def _saved_booster(leaves: int = 15, rounds: int = 40) -> tuple[lgb.Booster, np.
     return lgb.Booster(model_str=trained.model_to_string()), X
 
 
+def _paths_to_leaves(node: dict[str, Any], path: list[tuple[int, float]], out: dict[int, list]) -> None:
+    """Every leaf's path from the root: (split feature, step of the tree's value) per split."""
+    if "leaf_index" in node:
+        out[node["leaf_index"]] = path
+        return
+    for side in ("left_child", "right_child"):
+        child = node[side]
+        value = child["leaf_value"] if "leaf_index" in child else child["internal_value"]
+        _paths_to_leaves(child, [*path, (node["split_feature"], value - node["internal_value"])], out)
+
+
 def _walked_credits(booster: lgb.Booster, X: np.ndarray) -> np.ndarray:
     """The definition, row by row: every split on the row's path credits its step to the split's feature."""
     leaves = booster.predict(X, pred_leaf=True).reshape(len(X), -1)
     out = np.zeros((len(X), booster.num_feature()))
     for t, tree in enumerate(booster.dump_model()["tree_info"]):
         paths: dict[int, list[tuple[int, float]]] = {}
-
-        def walk(node: dict[str, Any], path: list[tuple[int, float]]) -> None:
-            if "leaf_index" in node:
-                paths[node["leaf_index"]] = path
-                return
-            for side in ("left_child", "right_child"):
-                child = node[side]
-                value = child["leaf_value"] if "leaf_index" in child else child["internal_value"]
-                walk(child, [*path, (node["split_feature"], value - node["internal_value"])])
-
-        walk(tree["tree_structure"], [])
+        _paths_to_leaves(tree["tree_structure"], [], paths)
         for row, leaf in enumerate(leaves[:, t]):
             for feature, step in paths[leaf]:
                 out[row, feature] += step

@@ -117,7 +117,7 @@ def test_top_credits_is_a_stable_sort_of_the_positive_credits():
 @pytest.mark.parametrize(("top", "width"), [(0, 0), (5, 5), (8, 5)])
 def test_top_credits_at_the_edges(top, width):
     # given: random credits with ``width`` columns
-    credits = np.random.default_rng(3).normal(size=(50, 5))[:, :5]
+    credits = np.random.default_rng(3).normal(size=(50, width))
     # when: ``top`` reasons are asked for (none, as many as there are, more than there are)
     chosen = top_credits(credits, top)
     # then: every row lists its positive credits, largest first, at most ``width`` of them

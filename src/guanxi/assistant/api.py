@@ -79,6 +79,12 @@ def sign_in(body: CustomerSignIn, token: Token, request: Request, session: Sessi
         signed=signed,
     )
     replies: list[ConversationMessage] = exchange.replies if exchange else []
+    told = service.tell_insights(
+        sessions=request.app.state.session_factory,
+        lake_root=request.app.state.lake_root,
+        conversation_id=signed.conversation_id,
+    )
+    replies += [told] if told else []
     conversation, _ = service.list_messages(session=session, token=token, after_id=2**62)
     return _state(conversation, replies)
 

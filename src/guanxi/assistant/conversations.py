@@ -41,6 +41,7 @@ CHANNELS = ("web", "mobile_app", "wechat", "api")
 LANGUAGES = ("en", "zh-Hant", "zh-Hans")
 MAX_MESSAGE = 2_000
 ASSISTANT = Actor(username="assistant", role="assistant", source="assistant")
+PROACTIVE_INSIGHTS = 3  # told unasked at sign-in; the rest on request
 SENDER_LABEL = {"customer": "Customer", "assistant": "Assistant", "agent": "Agent"}
 
 
@@ -177,6 +178,32 @@ def answer_pending(
         text=signed.pending,
         context=context,
     )
+
+
+def tell_insights(
+    *, sessions: Callable[[], Session], lake_root: Path, conversation_id: int
+) -> ConversationMessage | None:
+    """Once per conversation, right after sign-in: what is worth knowing about their money (if anything)."""
+    with sessions() as session:
+        conversation = session.get(Conversation, conversation_id)
+        assert conversation is not None and conversation.party_id is not None
+        if (conversation.state or {}).get("insights_told"):
+            return None
+        party_id, channel, language = conversation.party_id, conversation.channel, conversation.language
+    actions = CustomerActions(
+        sessions, customer_actor(party_id, channel), lake_root=lake_root, channel=contact_channel(channel)
+    )
+    found = actions.insights()[:PROACTIVE_INSIGHTS]
+    with sessions() as session, session.begin():
+        conversation = session.scalar(select(Conversation).where(Conversation.id == conversation_id).with_for_update())
+        assert conversation is not None
+        conversation.state = dict(conversation.state or {}) | {"insights_told": True}
+        if not found:
+            return None
+        text = "\n".join([say("insights_intro", language)] + [insight.sentence(language) for insight in found])
+        message = _add(session, conversation, "assistant", text, data={"insights": [i.kind for i in found]})
+        session.flush()
+        return message
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,15 @@ below the model's threshold (``IntentGuess.out_of_scope``) alike: it acts on nei
 once the customer has signed in.
 
 ``train_dialogue_model`` fits an ``IntentModel`` on the file, once per process and file: a server asks for
-it on every message. The model's options were chosen by 5-fold cross-validation over the built-in file
-with the folds grouped so that utterances sharing their words (told apart only by an amount, a date or
-word order) never sit on both sides: the defaults (C 0.5, word 1-2-grams, character 2-5-grams) reach
-97.5% pure scikit-learn and 97.3% with the sentence encoder, which reads English only and adds nothing
-here, so it is off unless asked for. The threshold the model picks is about 0.20: 97% of out-of-fold
-answers at or above it are right, and 99.5% of them are answered.
+it on every message. Its options were chosen by 5-fold cross-validation over the built-in file (1,799
+utterances), the folds grouped so that utterances with the same words (in another order, or told apart
+only by an amount or a date) never sit on both sides: C 1, word 1-2-grams and character 1-3-grams (single
+Chinese characters carry much of the meaning) beside the sentence encoder at weight 1. The encoder, though
+trained on English, adds 2.2 points: 93.9% (English 95.5%, Traditional 93.0%, Simplified 92.8%) against
+91.7% pure scikit-learn (90.5%, 92.8%, 91.9%). The threshold the model picks is 0.76 with the encoder
+(0.83 without): on held-out folds 89.6% of utterances reach it, 96.8% of those rightly (81.0% and 97.4%
+without). One fit on one thread takes about 9 s with the encoder and 1.3 s without; a message then takes
+about 2 ms (0.2 ms without).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ __all__ = [
     "ACTION_INTENTS",
     "DIALOGUE_INTENTS_PATH",
     "INTENTS",
+    "MODEL_OPTIONS",
     "OUT_OF_SCOPE",
     "SCRIPTS",
     "read_dialogue_file",
@@ -168,7 +172,8 @@ def train_dialogue_model(path: Path | None = None, *, encoder: SentenceEncoder |
     ``encoder`` is passed to ``IntentModel``: ``"auto"`` (the sentence encoder when installed), None
     (pure scikit-learn) or a ``SentenceEncoder``. The fitted model is kept per file (with its size and
     modification time) and encoder, so a server process fits it once and an edited file is fitted again;
-    callers share the model and must not refit it. Raises what ``read_dialogue_file`` raises for a missing or bad file.
+    callers share the model and must not refit it. Raises what ``read_dialogue_file`` raises for a missing
+    or bad file.
     """
     path = (DIALOGUE_INTENTS_PATH if path is None else Path(path)).resolve()
     if not path.is_file():

@@ -9,6 +9,7 @@ from guanxi.cli import (
     assistant_commands,
     db_commands,
     ingest_commands,
+    insight_commands,
     model_commands,
     scoring_commands,
     security_commands,
@@ -33,6 +34,7 @@ app.add_typer(analytics_commands.segments_app, name="segments")
 app.add_typer(analytics_commands.eval_app, name="eval")
 app.add_typer(service_commands.cases_app, name="cases")
 app.add_typer(model_commands.models_app, name="models")
+app.add_typer(insight_commands.insights_app, name="insights")
 service_commands.cases_app.command("sweep")(worker_commands.sweep)
 app.add_typer(worker_commands.outbox_app, name="outbox")
 app.command("worker")(worker_commands.worker)

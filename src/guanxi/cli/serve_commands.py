@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from guanxi.cli.common import ExitCode, console, progress_bars, run_reporting_errors
+from guanxi.cli.demo_assistant import assistant_demo
 from guanxi.cli.demo_servicing import seed_servicing
 from guanxi.cli.demo_setup import demo_staff_keys, ensure_demo_teams
 from guanxi.cli.ingest_commands import print_ingest_report, run_ingest
@@ -181,6 +182,7 @@ def demo(
     analyse_demo(settings)
     score_demo(settings)
     service_demo(settings, customers=customers, seed=seed)
+    assistant_demo(settings)
     table = Table(title=f"demo users (password {DEMO_PASSWORD})")
     for column in ("user", "role"):
         table.add_column(column)

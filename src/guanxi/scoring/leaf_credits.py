@@ -74,20 +74,22 @@ def top_credits(credits: np.ndarray, top: int) -> TopCredits:
     return TopCredits(np.where(positive, columns, -1), np.where(positive, -values, 0.0))
 
 
-def explain(paths: list[PathAttribution], X: np.ndarray, top: int) -> Explained:
+def explain(paths: list[PathAttribution], X: np.ndarray, top: int, scores: bool = True) -> Explained:
     """Log-odds and leading reasons of every row of ``X`` (the model's features, as floats).
 
     ``paths`` are a bagged model's boosters: the log-odds and the credits are their means, as the
     model's prediction and :func:`~guanxi.scoring.attribution.path_contributions` take them.
+    Without ``scores`` only the reasons are worked out (the log-odds are left NaN).
     """
-    log_odds = np.empty(len(X))
+    log_odds = np.full(len(X), np.nan)
     features = np.empty((len(X), top), dtype=np.int64)
     credits = np.empty((len(X), top))
     for start in range(0, len(X), CHUNK_ROWS):
         part = X[start : start + CHUNK_ROWS]
         leaves = [path.leaves(part) for path in paths]
         stop = start + len(part)
-        log_odds[start:stop] = np.mean([p.raw_score(leaf) for p, leaf in zip(paths, leaves, strict=True)], axis=0)
+        if scores:
+            log_odds[start:stop] = np.mean([p.raw_score(leaf) for p, leaf in zip(paths, leaves, strict=True)], axis=0)
         mean = np.mean([p.credits(leaf) for p, leaf in zip(paths, leaves, strict=True)], axis=0)
         chosen = top_credits(mean, top)
         width = chosen.features.shape[1]

@@ -108,10 +108,10 @@ class _Features:
         return values if rows is None else values[rows]
 
 
-def _explained(model: Any, features: _Features, rows: np.ndarray | None, exact: bool) -> Explained:
+def _explained(model: Any, features: _Features, rows: np.ndarray | None, exact: bool, scores: bool = True) -> Explained:
     """Log-odds and leading reasons of ``rows`` (or every row): path attribution, or TreeSHAP if ``exact``."""
     if not exact:
-        return explain(model_paths(model), features.of(model, rows), TOP_REASONS)
+        return explain(model_paths(model), features.of(model, rows), TOP_REASONS, scores=scores)
     frame = features.frame if rows is None else features.frame.iloc[rows]
     # TreeSHAP (exact Shapley values, ~1 ms a row): the contributions and their constant add up to the log-odds
     contributions = model.contributions(frame)
@@ -197,7 +197,7 @@ def _offer_reasons(
 
     def task(family: str) -> list[list[dict[str, Any]]]:
         model = models.propensity[family]
-        part = _explained(model, data, chosen[family], exact)
+        part = _explained(model, data, chosen[family], exact, scores=False)
         return worded_reasons(_names(model), part.reasons, data.of(model, chosen[family]))
 
     reasons: list[Any] = [None] * len(offers)

@@ -18,6 +18,7 @@ from guanxi.cases.service import list_party_cases
 from guanxi.clock import today
 from guanxi.codes import ContactChannel
 from guanxi.history.service import NOTABLE_AMOUNT, customer_timeline
+from guanxi.insights.service import party_insights
 from guanxi.interactions.schemas import OUTCOMES, InteractionCreate, TimelineEntry
 from guanxi.interactions.service import log_interaction
 from guanxi.lake.profile import customer_history
@@ -98,6 +99,11 @@ def customer_page(
     segments = customer_segments(session=session, actor=actor, party_id=party_id)
     can_see_scores = actor.can(Permission.MODEL_READ)
     scores = customer_scores(session=session, actor=actor, party_id=party_id) if can_see_scores else None
+    insights = (
+        party_insights(session=session, actor=actor, party_id=party_id)
+        if actor.can(Permission.TRANSACTION_READ)
+        else []
+    )
     currency = request.app.state.settings.default_currency
     cases = list_party_cases(session=session, actor=actor, party_id=party_id) if actor.can(Permission.CASE_READ) else []
     charts = {}
@@ -141,6 +147,7 @@ def customer_page(
         cases=cases,
         segments=segments,
         scores=scores,
+        insights=insights,
         currency=currency,
         timeline=timeline,
         channels=list(ContactChannel),
