@@ -21,6 +21,7 @@ from guanxi.interactions.models import Interaction
 from guanxi.security.customers import enrol_customer
 from guanxi.security.permissions import Role
 from guanxi.security.service import SYSTEM
+from guanxi.team.models import Branch
 
 PASSCODE = "river-4821"
 T0 = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)  # Tuesday 1 December 2026, 10:00 in Shanghai
@@ -212,6 +213,24 @@ def test_an_appointment_is_booked_by_filling_the_day_and_the_time(chat, world, s
     )
 
 
+def test_an_appointment_at_a_branch_the_customer_names(chat, world, session):
+    with frozen_at(T0):
+        chat.start()
+        chat.sign_in(world.ids["own_party"])
+        # when the customer names a branch, a day and a time
+        assert chat.replies("Can I book an appointment at the Harbour branch next Monday at 2pm?") == [
+            "Book an appointment at Harbour on 2026-12-07 at 14:00? (yes / no)"
+        ]
+        done = chat.say("yes please")
+    # then it is booked at that branch, not with their RM
+    appointment = session.get(Appointment, done["messages"][1]["data"]["appointment_id"])
+    assert (appointment.branch_id, appointment.staff_id, appointment.starts_at) == (
+        session.scalar(select(Branch.id).where(Branch.name == "Harbour")),
+        None,
+        dt.datetime(2026, 12, 7, 6, 0, tzinfo=dt.UTC),
+    )
+
+
 def test_an_out_of_scope_question_is_never_guessed_and_a_second_miss_hands_over(chat, world, session):
     # given a signed-in customer
     chat.start()
@@ -335,6 +354,42 @@ def test_a_lost_card_in_simplified_chinese(chat, world, session):
         == f"已停用您的金信用卡（账户尾号 {ending}），补卡申请编号 {done['messages'][1]['data']['case_id']}。"
     )
     assert cards_of(session, party_id) == {"debit": "active", "credit": "blocked"}
+
+
+def test_a_lost_card_in_traditional_chinese_asks_which_card_first(chat, world, session):
+    party_id = world.ids["own_party"]
+    chat.start("zh-Hant")
+    chat.sign_in(party_id)
+    ending = _ending(session, world)
+    # when the customer says, in Cantonese, that their card is gone, without saying which
+    assert chat.replies("我張卡唔見咗") == [
+        f"請問是哪一張卡？1) 金信用卡（戶口尾號 {ending}）; 2) 普通扣賬卡（戶口尾號 {ending}）"
+    ]
+    # and picks the second
+    assert chat.replies("第二張") == [
+        f"確認掛失並永久停用您的普通扣賬卡（戶口尾號 {ending}）？我們會補發新卡。（是／否）"
+    ]
+    # then only after yes is the debit card stopped
+    assert cards_of(session, party_id) == {"debit": "active", "credit": "active"}
+    chat.say("確認")
+    assert cards_of(session, party_id) == {"debit": "blocked", "credit": "active"}
+
+
+def test_an_appointment_in_traditional_chinese_fills_the_day_then_the_time(chat, world, session):
+    with frozen_at(T0):
+        chat.start("zh-Hant")
+        chat.sign_in(world.ids["own_party"])
+        # when the customer asks for an appointment without a day
+        assert chat.replies("我想預約見客戶經理") == ["請問您想預約哪一天？"]
+        # then gives the day
+        assert chat.replies("下星期一") == [
+            "2026-12-07 可預約的時間：09:00, 09:30, 10:00, 10:30, 11:00, 11:30, 12:00, 12:30。請選擇一個時間。"
+        ]
+        # then the time
+        assert chat.replies("下午三點") == ["確認預約與您的客戶經理會面，時間 2026-12-07 15:00？（是／否）"]
+        done = chat.say("是")
+    appointment = session.get(Appointment, done["messages"][1]["data"]["appointment_id"])
+    assert appointment.starts_at == dt.datetime(2026, 12, 7, 7, 0, tzinfo=dt.UTC)
 
 
 def test_an_appointment_in_simplified_chinese(chat, world, session):

@@ -22,6 +22,7 @@ WRONG_BODY = {"code": "authentication_failed", "message": "wrong user name or pa
 SERVICE_AGENT_PERMISSIONS = [
     "account.read",
     "branch.read",
+    "card.manage",
     "case.read",
     "case.write",
     "consent.read",

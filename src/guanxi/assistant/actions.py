@@ -158,9 +158,12 @@ class CustomerActions:
             report = report_card_lost(session=session, actor=self.actor, card_id=card_id, channel=self._channel)
         return report.card, report.case_id
 
-    def bookable(self) -> Bookable:
-        """The customer's relationship manager if they have one, else their home branch."""
+    def bookable(self, branch_id: int | None = None) -> Bookable:
+        """The branch asked for; else the customer's relationship manager, else their home branch."""
         with self._sessions() as session:
+            if branch_id is not None:
+                name = session.scalar(select(Branch.name).where(Branch.id == branch_id))
+                return Bookable(staff_id=None, branch_id=branch_id, branch_name=name)
             party = session.get(Party, self.party_id)
             assert party is not None
             if party.relationship_manager_id is not None:
@@ -168,15 +171,24 @@ class CustomerActions:
             name = session.scalar(select(Branch.name).where(Branch.id == party.home_branch_id))
             return Bookable(staff_id=None, branch_id=party.home_branch_id, branch_name=name)
 
+    def branch_names(self) -> dict[int, list[str]]:
+        """Every branch's names a customer may use (its name, and a Chinese name where recorded)."""
+        with self._sessions() as session:
+            rows = session.execute(select(Branch.id, Branch.name, Branch.attributes)).all()
+        return {
+            branch_id: [name] + [str(v) for k, v in (attributes or {}).items() if k in ("name_zh", "short_name") and v]
+            for branch_id, name, attributes in rows
+        }
+
     def local_zone(self) -> ZoneInfo:
         """The time zone of the customer's home branch (the bank's default when none)."""
         with self._sessions() as session:
             party = session.get(Party, self.party_id)
             return working_calendar(session, party.home_branch_id if party else None).zone
 
-    def free_slots(self, day: dt.date) -> tuple[ZoneInfo, list[dt.datetime]]:
+    def free_slots(self, day: dt.date, branch_id: int | None = None) -> tuple[ZoneInfo, list[dt.datetime]]:
         """The free slot starts on ``day`` (in the calendar's time zone) with the zone."""
-        where = self.bookable()
+        where = self.bookable(branch_id)
         with self._sessions() as session:
             availability = available_slots(
                 session=session, actor=self.actor, day=day, staff_id=where.staff_id, branch_id=where.branch_id
@@ -184,9 +196,9 @@ class CustomerActions:
         zone = ZoneInfo(availability.timezone)
         return zone, [slot.starts_at.astimezone(zone) for slot in availability.slots]
 
-    def book(self, starts_at: dt.datetime, purpose: AppointmentPurpose) -> int:
+    def book(self, starts_at: dt.datetime, purpose: AppointmentPurpose, branch_id: int | None = None) -> int:
         """Book the slot; the appointment's id."""
-        where = self.bookable()
+        where = self.bookable(branch_id)
         data = AppointmentCreate(
             party_id=self.party_id,
             staff_id=where.staff_id,

@@ -17,7 +17,14 @@ from typing import Any, Protocol
 from guanxi.appointments.schemas import AppointmentPurpose
 from guanxi.assistant.actions import CustomerActions
 from guanxi.assistant.replies import card_label, say
-from guanxi.assistant.slots import extract_card, extract_date, extract_email, extract_phone, extract_time
+from guanxi.assistant.slots import (
+    extract_branch,
+    extract_card,
+    extract_date,
+    extract_email,
+    extract_phone,
+    extract_time,
+)
 from guanxi.cards.service import CardView
 from guanxi.codes import CaseType
 
@@ -163,7 +170,7 @@ def _purpose(text: str) -> AppointmentPurpose:
 
 
 def _where(context: TaskContext) -> str:
-    bookable = context.actions.bookable()
+    bookable = context.actions.bookable(context.slots.get("branch_id"))
     if bookable.staff_id is not None:
         return say("with_your_rm", context.language)
     return say("at_branch", context.language, branch=bookable.branch_name or "")
@@ -178,7 +185,7 @@ def _pick_slot(context: TaskContext, step: str | None) -> Step | None:
     if "day" not in context.slots:
         return Step("day", say("ask_date", context.language))
     day = dt.date.fromisoformat(context.slots["day"])
-    zone, free = context.actions.free_slots(day)
+    zone, free = context.actions.free_slots(day, context.slots.get("branch_id"))
     if not free:
         context.slots.pop("day")
         return Step("day", say("no_slots", context.language, day=day.isoformat()))
@@ -205,6 +212,10 @@ class BookTask:
     def advance(self, context: TaskContext, step: str | None) -> Step:
         """Find a free slot on the day and at the time the customer wants, then confirm."""
         context.slots.setdefault("purpose", _purpose(context.text).value)
+        branch = extract_branch(context.text, context.actions.branch_names())
+        if branch is not None:  # "at the Harbour branch": there rather than with their RM
+            context.slots["branch_id"] = branch
+            context.slots.pop("starts_at", None)
         question = _pick_slot(context, step)
         if question is not None:
             return question
@@ -215,7 +226,9 @@ class BookTask:
     def act(self, context: TaskContext) -> Outcome:
         """Book it."""
         starts_at = dt.datetime.fromisoformat(context.slots["starts_at"])
-        appointment_id = context.actions.book(starts_at, AppointmentPurpose(context.slots["purpose"]))
+        appointment_id = context.actions.book(
+            starts_at, AppointmentPurpose(context.slots["purpose"]), context.slots.get("branch_id")
+        )
         reply = say(
             "done_book_appointment",
             context.language,
