@@ -231,6 +231,57 @@ def test_an_appointment_at_a_branch_the_customer_names(chat, world, session):
     )
 
 
+def test_a_new_email_is_proven_by_a_code_sent_to_it(chat, world, session):
+    from guanxi.outbox.models import OutboxMessage
+    from guanxi.parties.models import ContactPoint
+
+    party_id = world.ids["own_party"]
+    chat.start()
+    chat.sign_in(party_id)
+    # when the customer asks to change their email and confirms
+    assert chat.replies("please change my email to new.wang@example.com") == [
+        "Change your email address to new.wang@example.com? We'll send a code to it to check it's yours. (yes / no)"
+    ]
+    sent = chat.say("yes")
+    # then a code goes to the new address (and nowhere else), and the assistant asks for it
+    point_id = sent["messages"][1]["data"]["contact_point_id"]
+    [message] = session.scalars(select(OutboxMessage).where(OutboxMessage.source == "contact_verification"))
+    code = message.body.split(" is ")[1][:6]
+    assert (message.channel, message.source_id) == ("email", str(point_id))
+    assert sent["messages"][1]["text"].startswith("We've sent a 6-digit code to ")
+    # when they type a wrong code first
+    wrong = "000000" if code != "000000" else "111111"
+    assert chat.replies(f"it is {wrong}") == ["That code is not right. Tries left: 2."]
+    # and then the right one
+    assert chat.replies(code) == ["Done: your email address is updated and verified."]
+    # then the new address is their primary, verified one (any older one stays on file, not primary)
+    points = {
+        p.id: (p.kind, p.is_primary, p.verified, p.label)
+        for p in session.scalars(
+            select(ContactPoint).where(ContactPoint.party_id == party_id, ContactPoint.kind == "email")
+        )
+    }
+    assert points == {point_id: ("email", True, True, None)}
+
+
+def test_a_wrong_code_three_times_changes_nothing(chat, world, session):
+    from guanxi.parties.models import ContactPoint
+
+    party_id = world.ids["own_party"]
+    chat.start()
+    chat.sign_in(party_id)
+    chat.say("I'd like to update my mobile number to +86 139 1234 5678")
+    chat.say("yes")
+    # when three wrong codes are typed
+    replies = [chat.replies(code)[0] for code in ("123456", "234567", "345678")]
+    # then the change is dropped: the pending number is gone
+    assert replies[-1] == "That code was wrong too often, so nothing was changed. You can start again."
+    phones = session.scalars(
+        select(ContactPoint.value_masked).where(ContactPoint.party_id == party_id, ContactPoint.kind == "phone")
+    ).all()
+    assert len(phones) == 1  # only the number on file
+
+
 def test_an_out_of_scope_question_is_never_guessed_and_a_second_miss_hands_over(chat, world, session):
     # given a signed-in customer
     chat.start()

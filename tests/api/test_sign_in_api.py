@@ -27,6 +27,7 @@ SERVICE_AGENT_PERMISSIONS = [
     "case.write",
     "consent.read",
     "consent.write",
+    "contact.write",
     "customer.read",
     "product.read",
     "transaction.read",

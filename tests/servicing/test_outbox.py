@@ -192,3 +192,32 @@ def test_one_failing_message_does_not_stop_the_others(session, bind, serviced):
     assert (report.retried, report.recorded) == (1, 1)
     assert status_of(session, first) == ("pending", 1, "ValueError: the gateway choked")
     assert status_of(session, second)[0] == "recorded"
+
+
+def test_a_verification_code_goes_to_the_pending_address_and_nothing_else_does(session, bind, serviced, smtp):
+    from guanxi.parties.contact_changes import propose_contact
+    from guanxi.security.service import SYSTEM
+
+    sink, port = smtp
+    # given a customer proposing a new address (pending), and an ordinary message queued after it
+    proposed = propose_contact(
+        session=session,
+        actor=SYSTEM,
+        vault=vault(),
+        party_id=serviced["customer"],
+        kind="email",
+        value="new@example.com",
+    )
+    queue(session, serviced["customer"], source_id="after")
+    # when the outbox delivers
+    with frozen_at(T0):
+        report = deliver_due(
+            sessions=session_factory(bind),
+            vault=vault(),
+            channels=channels_from_settings("127.0.0.1", port, "service@bank.example"),
+        )
+    # then the code went to the new address, and the ordinary message to the one on file
+    assert report.sent == 2
+    delivered = sorted((recipients[0], "verification code" in content) for _, recipients, content in sink.received)
+    assert delivered == [("new@example.com", True), ("wang@example.com", False)]
+    assert proposed.code in next(content for _, r, content in sink.received if r == ["new@example.com"])

@@ -8,6 +8,7 @@ apply exactly as for any other channel. Each write is its own transaction, opene
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,10 +35,13 @@ from guanxi.cases.service import open_case
 from guanxi.cases.suggestions import suggest_category
 from guanxi.clock import now
 from guanxi.codes import CasePriority, CaseType, ContactChannel
+from guanxi.config import get_settings
 from guanxi.insights.service import InsightView, party_insights
+from guanxi.parties.contact_changes import code_digest, confirm_contact, propose_contact, withdraw_contact
 from guanxi.parties.models import Party
 from guanxi.products.models import Product
 from guanxi.security.actor import Actor
+from guanxi.security.pii import Vault
 from guanxi.team.models import Branch
 
 MAX_DESCRIPTION = 10_000
@@ -255,6 +259,44 @@ class CustomerActions:
         )
         with self._sessions() as session:
             return open_case(session=session, actor=self.actor, data=data).id
+
+    def propose_contact(self, kind: str, value: str) -> tuple[int, str, str]:
+        """Store a new e-mail or phone as pending and send it a code: the point, its mask, the code's digest."""
+        settings = get_settings()
+        with self._sessions() as session:
+            proposed = propose_contact(
+                session=session,
+                actor=self.actor,
+                vault=Vault.from_settings(settings),
+                party_id=self.party_id,
+                kind=kind,
+                value=value,
+            )
+        digest = code_digest(proposed.contact_point_id, proposed.code, settings.secret_key)
+        return proposed.contact_point_id, proposed.masked, digest
+
+    def code_matches(self, contact_point_id: int, code: str, digest: str) -> bool:
+        """Whether ``code`` is the one sent for the pending detail."""
+        expected = code_digest(contact_point_id, code, get_settings().secret_key)
+        return hmac.compare_digest(expected, digest)
+
+    def confirm_contact(self, contact_point_id: int) -> None:
+        """Make the pending detail the customer's primary, verified one."""
+        with self._sessions() as session:
+            confirm_contact(
+                session=session, actor=self.actor, party_id=self.party_id, contact_point_id=contact_point_id
+            )
+
+    def withdraw_contact(self, contact_point_id: int, reason: str) -> None:
+        """Drop the pending detail."""
+        with self._sessions() as session:
+            withdraw_contact(
+                session=session,
+                actor=self.actor,
+                party_id=self.party_id,
+                contact_point_id=contact_point_id,
+                reason=reason,
+            )
 
     def insights(self) -> list[InsightView]:
         """What is worth telling the customer, newest first."""

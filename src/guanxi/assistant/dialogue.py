@@ -24,6 +24,7 @@ from guanxi.assistant.faq import KnowledgeBase
 from guanxi.assistant.intents import IntentModel
 from guanxi.assistant.replies import say
 from guanxi.assistant.slots import confirmation
+from guanxi.clock import now as clock_now
 from guanxi.codes import CaseType
 from guanxi.errors import GuanxiError
 
@@ -59,10 +60,18 @@ def reply_language(text: str, current: str) -> str:
 class Dialogue:
     """The dialogue policy over an intent model and a knowledge base (shared by every conversation)."""
 
-    def __init__(self, intents: IntentModel, faq: KnowledgeBase, *, today: Callable[[], dt.date]) -> None:
+    def __init__(
+        self,
+        intents: IntentModel,
+        faq: KnowledgeBase,
+        *,
+        today: Callable[[], dt.date],
+        now: Callable[[], dt.datetime] = clock_now,
+    ) -> None:
         self.intents = intents
         self.faq = faq
         self.today = today
+        self.now = now
 
     def respond(
         self,
@@ -132,7 +141,12 @@ class Dialogue:
         assert actions is not None  # tasks start only once the customer is signed in
         task = TASKS[turn.state["task"]]
         context = TaskContext(
-            text=text, language=turn.language, actions=actions, today=self.today(), slots=turn.state["slots"]
+            text=text,
+            language=turn.language,
+            actions=actions,
+            today=self.today(),
+            slots=turn.state["slots"],
+            now=self.now(),
         )
         if turn.state.get("step") == "confirm":
             answer = confirmation(text)
@@ -149,6 +163,10 @@ class Dialogue:
                 turn.data["error"] = error.code
                 return
             turn.data.update(outcome.data)
+            if outcome.next_step is not None:  # the task goes on (a code to type back)
+                turn.state["step"], turn.state["slots"] = outcome.next_step.name, context.slots
+                turn.replies.append(outcome.reply)
+                return
             self._finish(turn, outcome.reply)
             return
         try:

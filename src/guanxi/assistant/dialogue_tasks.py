@@ -29,6 +29,8 @@ from guanxi.cards.service import CardView
 from guanxi.codes import CaseType
 
 MAX_TIMES_SHOWN = 8
+CODE_MINUTES = 10  # a verification code's life
+CODE_TRIES = 3  # wrong codes before the change is dropped
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5}
 # What the customer comes for, from words in their request (English and both Chinese scripts).
@@ -55,6 +57,7 @@ class TaskContext:
     actions: CustomerActions
     today: dt.date
     slots: dict[str, Any] = field(default_factory=dict)
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,12 @@ class Step:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an action did: the reply and the facts for the transcript and the API."""
+    """What an action did: the reply and the facts for the transcript and the API, and the next
+    step when the task goes on after acting (a code to type back)."""
 
     reply: str
     data: dict[str, Any]
+    next_step: Step | None = None
 
 
 class Task(Protocol):
@@ -317,11 +322,12 @@ class CallbackTask:
 
 
 class UpdateContactTask:
-    """Change the customer's email address or mobile number: the new detail is taken and confirmed
-    here, and a colleague verifies it with the customer before it replaces the one on file."""
+    """Change the customer's e-mail address or mobile number, proven by a code sent to the new one."""
 
     def advance(self, context: TaskContext, step: str | None) -> Step:
-        """Find the new address or number in the message, or ask for it; then confirm."""
+        """Take the new detail and confirm it; after the code is sent, check the code typed back."""
+        if step == "code":
+            return self._check_code(context)
         email, phone = extract_email(context.text), extract_phone(context.text)
         if email is not None:
             context.slots.update(kind="email", value=email)
@@ -333,16 +339,32 @@ class UpdateContactTask:
         return Step("confirm", say("confirm_update_contact", context.language, kind=kind, value=context.slots["value"]))
 
     def act(self, context: TaskContext) -> Outcome:
-        """Open the verified-change request."""
-        kind = context.slots["kind"]
-        case_id = context.actions.open_case(
-            case_type=CaseType.SERVICE_REQUEST,
-            subject=f"Change of {kind} requested through the assistant",
-            transcript=f"New {kind}: {context.slots['value']}. Verify it with the customer before updating.",
-            category="other",
-        )
-        label = say(f"contact_{kind}", context.language)
-        return Outcome(say("done_update_contact", context.language, kind=label, case_id=case_id), {"case_id": case_id})
+        """Store the detail as pending and send it the code; the task then waits for the code."""
+        point, masked, digest = context.actions.propose_contact(context.slots["kind"], context.slots["value"])
+        expires = context.now + dt.timedelta(minutes=CODE_MINUTES)
+        context.slots.update(point=point, digest=digest, expires=expires.isoformat(), tries=0)
+        context.slots.pop("value")  # the detail is stored encrypted now; the state need not keep it
+        step = Step("code", say("ask_code", context.language, value=masked))
+        return Outcome(step.reply, {"contact_point_id": point}, next_step=step)
+
+    def _check_code(self, context: TaskContext) -> Step:
+        point = int(context.slots["point"])
+        if context.now > dt.datetime.fromisoformat(context.slots["expires"]):
+            context.actions.withdraw_contact(point, "the code expired")
+            return Step(None, say("code_expired", context.language), done=True)
+        typed = re.search(r"(?<!\d)\d{6}(?!\d)", context.text)
+        if typed is None:
+            return Step("code", say("ask_code_again", context.language))
+        if context.actions.code_matches(point, typed.group(0), context.slots["digest"]):
+            context.actions.confirm_contact(point)
+            kind = say(f"contact_{context.slots['kind']}", context.language)
+            return Step(None, say("done_update_contact", context.language, kind=kind), done=True)
+        context.slots["tries"] = int(context.slots["tries"]) + 1
+        left = CODE_TRIES - context.slots["tries"]
+        if left <= 0:
+            context.actions.withdraw_contact(point, "wrong code too often")
+            return Step(None, say("code_refused", context.language), done=True)
+        return Step("code", say("wrong_code", context.language, left=left))
 
 
 TASKS: dict[str, Task] = {

@@ -168,14 +168,39 @@ REPLIES: dict[str, tuple[str, str, str]] = {
     "contact_email": ("email address", "電郵地址", "电子邮箱"),
     "contact_phone": ("mobile number", "手機號碼", "手机号码"),
     "confirm_update_contact": (
-        "Change your {kind} to {value}? A colleague will verify it with you first. (yes / no)",
-        "確認把您的{kind}改為 {value}？同事會先與您核實。（是／否）",
-        "确认把您的{kind}改为 {value}？同事会先与您核实。（是／否）",
+        "Change your {kind} to {value}? We'll send a code to it to check it's yours. (yes / no)",
+        "確認把您的{kind}改為 {value}？我們會發送驗證碼以作核實。（是／否）",
+        "确认把您的{kind}改为 {value}？我们会发送验证码以作核实。（是／否）",
+    ),
+    "ask_code": (
+        "We've sent a 6-digit code to {value}. Please type it here.",
+        "驗證碼已發送至 {value}，請在此輸入六位數字。",
+        "验证码已发送至 {value}，请在此输入六位数字。",
+    ),
+    "ask_code_again": (
+        "Please type the 6-digit code we sent.",
+        "請輸入我們發送的六位數字驗證碼。",
+        "请输入我们发送的六位数字验证码。",
+    ),
+    "wrong_code": (
+        "That code is not right. Tries left: {left}.",
+        "驗證碼不正確，尚餘 {left} 次機會。",
+        "验证码不正确，还剩 {left} 次机会。",
+    ),
+    "code_refused": (
+        "That code was wrong too often, so nothing was changed. You can start again.",
+        "驗證碼錯誤次數過多，資料未有更改。您可以重新開始。",
+        "验证码错误次数过多，资料未作更改。您可以重新开始。",
+    ),
+    "code_expired": (
+        "The code has expired, so nothing was changed. You can start again.",
+        "驗證碼已過期，資料未有更改。您可以重新開始。",
+        "验证码已过期，资料未作更改。您可以重新开始。",
     ),
     "done_update_contact": (
-        "Request {case_id}: a colleague will verify your new {kind} with you and then update it.",
-        "申請編號 {case_id}：同事會與您核實新的{kind}後更新。",
-        "申请编号 {case_id}：同事会与您核实新的{kind}后更新。",
+        "Done: your {kind} is updated and verified.",
+        "已完成：您的{kind}已更新並驗證。",
+        "已完成：您的{kind}已更新并验证。",
     ),
     "card_label": (
         "{tier} {kind} card (account ending {ending})",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from guanxi.clock import now
 from guanxi.outbox.models import OutboxMessage
+from guanxi.parties.contact_changes import PENDING, VERIFICATION_SOURCE
 from guanxi.parties.models import ContactPoint, Party
 from guanxi.parties.protection import CONTACT_COLUMN
 from guanxi.security.consent import has_consent
@@ -91,12 +92,15 @@ def _address(session: Session, vault: Vault, message: OutboxMessage) -> str | No
     party = session.get(Party, message.party_id)
     if party is None or party.data_key is None:
         return None
-    point = session.scalar(
-        select(ContactPoint)
-        .where(ContactPoint.party_id == party.id, ContactPoint.kind == kind, ContactPoint.value_enc.is_not(None))
-        .order_by(ContactPoint.is_primary.desc(), ContactPoint.id)
-        .limit(1)
+    query = select(ContactPoint).where(
+        ContactPoint.party_id == party.id, ContactPoint.kind == kind, ContactPoint.value_enc.is_not(None)
     )
+    if message.source == VERIFICATION_SOURCE:
+        # A verification code goes to the detail being verified, and nowhere else.
+        query = query.where(ContactPoint.id == int(message.source_id))
+    else:
+        query = query.where(ContactPoint.label.is_distinct_from(PENDING))  # nothing else goes to a pending one
+    point = session.scalar(query.order_by(ContactPoint.is_primary.desc(), ContactPoint.id).limit(1))
     if point is None:
         return None
     return vault.decrypt(vault.unwrap(party.data_key), point.value_enc, CONTACT_COLUMN)

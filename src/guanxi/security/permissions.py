@@ -49,6 +49,7 @@ class Permission(StrEnum):
     USER_MANAGE = "user.manage"
     SERVICE_CONFIGURE = "service.configure"  # SLA targets, routing, business calendars
     CARD_MANAGE = "card.manage"  # lock, unlock, report lost
+    CONTACT_WRITE = "contact.write"  # change a customer's e-mail or phone, proven by a code
 
 
 class Scope(StrEnum):
@@ -70,14 +71,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BRANCH_MANAGER: frozenset(
         _CUSTOMER_VIEW
         | {P.CUSTOMER_PII_READ, P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE, P.CASE_ASSIGN, P.SEGMENT_READ}
-        | {P.CAMPAIGN_READ, P.MODEL_READ, P.SERVICE_CONFIGURE, P.CARD_MANAGE}
+        | {P.CAMPAIGN_READ, P.MODEL_READ, P.SERVICE_CONFIGURE, P.CARD_MANAGE, P.CONTACT_WRITE}
     ),
     Role.RELATIONSHIP_MANAGER: frozenset(
         _CUSTOMER_VIEW
         | {P.CUSTOMER_PII_READ, P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE, P.SEGMENT_READ, P.MODEL_READ}
-        | {P.CARD_MANAGE}
+        | {P.CARD_MANAGE, P.CONTACT_WRITE}
     ),
-    Role.SERVICE_AGENT: frozenset(_CUSTOMER_VIEW | {P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE, P.CARD_MANAGE}),
+    Role.SERVICE_AGENT: frozenset(
+        _CUSTOMER_VIEW | {P.CONSENT_WRITE, P.CASE_READ, P.CASE_WRITE, P.CARD_MANAGE, P.CONTACT_WRITE}
+    ),
     Role.MARKETING_ANALYST: frozenset(
         {P.PRODUCT_READ, P.BRANCH_READ, P.SEGMENT_READ, P.SEGMENT_WRITE, P.CAMPAIGN_READ, P.CAMPAIGN_LAUNCH}
         | {P.MODEL_READ}
@@ -111,7 +114,7 @@ ROLE_SCOPE: dict[Role, Scope] = {
 CUSTOMER_ROLE = "customer"
 CUSTOMER_PERMISSIONS: frozenset[Permission] = frozenset(
     {P.CUSTOMER_READ, P.ACCOUNT_READ, P.TRANSACTION_READ, P.CONSENT_READ, P.PRODUCT_READ, P.BRANCH_READ}
-    | {P.CASE_READ, P.CASE_WRITE, P.CARD_MANAGE}
+    | {P.CASE_READ, P.CASE_WRITE, P.CARD_MANAGE, P.CONTACT_WRITE}
 )
 
 
