@@ -193,7 +193,9 @@ class DuckDBEngine:
     """The feature run in process on DuckDB: the SQL runs as written."""
 
     def __init__(self, memory_limit: str = "4GB", threads: int | None = None) -> None:
-        config: dict[str, str | int] = {"memory_limit": memory_limit}
+        # Row order of the kept tables does not matter (the final table is sorted by party), and
+        # without it DuckDB builds them in parallel.
+        config: dict[str, str | int | bool] = {"memory_limit": memory_limit, "preserve_insertion_order": False}
         if threads:
             config["threads"] = threads
         self.con = connect(config)

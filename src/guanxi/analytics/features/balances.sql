@@ -7,22 +7,12 @@
 --   balance_trend_6m: {unit: share per month, en: "Month-end balance trend, 6 months (change per month relative to the average)", zh: "6個月月末結餘趨勢（每月變動佔平均比例）"}
 --   aum: {unit: base currency, en: "Assets held with the bank (last known balances)", zh: "管理資產（最近結餘）"}
 --   liabilities: {unit: base currency, en: "Amounts owed to the bank", zh: "負債"}
-WITH account_month AS (
-    -- each account's last balance in each month of the window (postings at the same instant are
-    -- ordered by their source key, so the result depends on neither the engine nor the run); one
-    -- aggregation serves both the month-ends and the latest position, and it runs per account,
-    -- before the owners are joined back
-    SELECT account_id, months_ago,
-           arg_max(balance_base, struct_pack(at := booked_at, seq := source_key))
-               FILTER (WHERE balance_base IS NOT NULL) AS balance
-    FROM my_txn
-    WHERE balance_base IS NOT NULL
-    GROUP BY account_id, months_ago
-),
-owned AS (
-    SELECT r.party_id, m.account_id, m.months_ago, m.balance
+WITH owned AS (
+    -- each account's last balance in each month of the window (account_month), with its owners
+    SELECT h.party_id, m.account_id, m.months_ago, m.balance
     FROM account_month m
-    JOIN account_roles r ON r.account_id = m.account_id AND r.role IN ('owner', 'joint')
+    JOIN holder h ON h.account_id = m.account_id
+    WHERE m.balance IS NOT NULL
 ),
 party_month AS (
     SELECT party_id, months_ago, sum(balance) AS total

@@ -8,18 +8,23 @@
 --   share_wechat_pay: {unit: share, en: "Share of transactions by WeChat Pay, 90 days", zh: "90天微信支付交易佔比"}
 --   share_pos: {unit: share, en: "Share of card-terminal transactions, 90 days", zh: "90天刷卡交易佔比"}
 --   digital_share: {unit: share, en: "Share of customer-initiated transactions made digitally, 90 days", zh: "90天數碼渠道交易佔比"}
-WITH by_channel AS (
-    -- one count per customer and channel first: the shares below then read a few rows per customer
-    SELECT party_id, channel, count(*) AS n FROM my_txn WHERE age_days < 90 AND channel <> 'system'
-    GROUP BY party_id, channel
+WITH by_party AS (
+    -- counts per account, month and channel (account_month), added up per customer: a customer
+    -- with no customer-initiated transaction in 90 days has no row, so the shares stay unknown
+    SELECT h.party_id, sum(m.ch_all) AS n, sum(m.ch_branch) AS branch, sum(m.ch_atm) AS atm,
+           sum(m.ch_online) AS online, sum(m.ch_mobile) AS mobile, sum(m.ch_wechat_pay) AS wechat_pay,
+           sum(m.ch_pos) AS pos
+    FROM account_month m
+    JOIN holder h ON h.account_id = m.account_id
+    WHERE m.ch_all > 0
+    GROUP BY h.party_id
 )
 SELECT party_id,
-       sum(CASE WHEN channel = 'branch' THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS share_branch,
-       sum(CASE WHEN channel = 'atm' THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS share_atm,
-       sum(CASE WHEN channel = 'online' THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS share_online,
-       sum(CASE WHEN channel = 'mobile' THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS share_mobile,
-       sum(CASE WHEN channel = 'wechat_pay' THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS share_wechat_pay,
-       sum(CASE WHEN channel = 'pos' THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS share_pos,
-       sum(CASE WHEN channel IN ('online', 'mobile', 'wechat_pay') THEN n ELSE 0 END) / NULLIF(CAST(sum(n) AS DOUBLE), 0) AS digital_share
-FROM by_channel
-GROUP BY party_id
+       branch / NULLIF(CAST(n AS DOUBLE), 0) AS share_branch,
+       atm / NULLIF(CAST(n AS DOUBLE), 0) AS share_atm,
+       online / NULLIF(CAST(n AS DOUBLE), 0) AS share_online,
+       mobile / NULLIF(CAST(n AS DOUBLE), 0) AS share_mobile,
+       wechat_pay / NULLIF(CAST(n AS DOUBLE), 0) AS share_wechat_pay,
+       pos / NULLIF(CAST(n AS DOUBLE), 0) AS share_pos,
+       (online + mobile + wechat_pay) / NULLIF(CAST(n AS DOUBLE), 0) AS digital_share
+FROM by_party

@@ -16,11 +16,12 @@
 --   spend_share_insurance: {unit: share, en: "Share of 365-day card and bill spending on insurance", zh: "365天消費中保險佔比"}
 --   spend_share_cash: {unit: share, en: "Share of 365-day card and bill spending on cash", zh: "365天消費中現金佔比"}
 WITH by_category AS (
-    -- one sum per customer and category first: the shares below then read a few rows per customer
-    SELECT party_id, merchant_category, sum(amount_base) AS spent
-    FROM my_txn
-    WHERE direction = 'debit' AND age_days < 365 AND merchant_category IS NOT NULL AND amount_base > 0
-    GROUP BY party_id, merchant_category
+    -- one sum per customer and category first (from the sums per account, account_category): the
+    -- shares below then read a few rows per customer
+    SELECT h.party_id, c.merchant_category, sum(c.spent) AS spent
+    FROM account_category c
+    JOIN holder h ON h.account_id = c.account_id
+    GROUP BY h.party_id, c.merchant_category
 )
 SELECT party_id,
        sum(CASE WHEN merchant_category = 'groceries' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_groceries,
