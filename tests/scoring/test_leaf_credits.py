@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from guanxi.errors import NotFound
 from guanxi.scoring.attribution import model_paths
 from guanxi.scoring.customer_models import CustomerModels
 from guanxi.scoring.estimators import GradientBoostingModel
 from guanxi.scoring.leaf_credits import TopCredits, explain, top_credits
-from guanxi.scoring.offers import best_offers, offer_list, offer_mask, rank_offers
+from guanxi.scoring.offers import Offer, best_offers, offer_list, offer_mask, rank_offers
 from guanxi.scoring.reason_text import reason_sentence
-from guanxi.scoring.scoring_run import score_customers, worded_reasons
+from guanxi.scoring.scoring_run import lightgbm_threads, offer_reasons, score_customers, worded_reasons
 
 NAMES = ["balance_trend_6m", "logins_30d", "days_since_last_login", "age"]
 
@@ -215,3 +216,41 @@ def test_score_customers_matches_scoring_each_model_on_everyone(models, threads)
         reasons = model.reasons_from(row, model.path_contributions(row), top=3)[0]
         assert scored.offer_reasons[(offer.party_id, offer.rank)] == _worded_by_hand(reasons)
     assert {4} & {o.product_id for o in offers} == set()
+
+
+@pytest.mark.parametrize(("passes", "cores", "expected"), [(1, 8, 0), (2, 8, 4), (3, 8, 2), (4, 2, 1), (2, None, 1)])
+def test_lightgbm_threads_share_the_cores(monkeypatch, passes, cores, expected):
+    # given: a machine with ``cores`` cores (None: unknown)
+    monkeypatch.setattr("guanxi.scoring.scoring_run.os.cpu_count", lambda: cores)
+    # when: ``passes`` model passes run at once
+    # then: one pass alone keeps LightGBM's default (0: every core); side by side they share them, one at least
+    assert lightgbm_threads(passes) == expected
+
+
+def test_offer_reasons_explain_each_offer_once_per_family(models):
+    # given: customers and two offers of the same family to one of them
+    frame = _frame(30, seed=11)
+    first, second = int(frame.index[0]), int(frame.index[1])
+    offers = [
+        Offer(first, 1, 2, "credit_card", 0.5, 0.03),
+        Offer(first, 2, 3, "credit_card", 0.5, 0.03),
+        Offer(second, 1, 1, "savings", 0.2, 0.002),
+    ]
+    # when: the offers are explained
+    reasons = offer_reasons(models, frame, offers)
+    # then: each by its family's model, the two cards alike
+    card = models.propensity["credit_card"]
+    row = frame.loc[[first], NAMES]
+    expected = _worded_by_hand(card.reasons_from(row, card.path_contributions(row), top=3)[0])
+    assert reasons[(first, 1)] == reasons[(first, 2)] == expected
+    assert set(reasons) == {(first, 1), (first, 2), (second, 1)}
+
+
+def test_offer_reasons_refuse_an_offer_to_a_party_without_features(models):
+    # given: an offer to a party the features do not hold
+    frame = _frame(5, seed=12)
+    offers = [Offer(999, 1, 1, "savings", 0.2, 0.002)]
+    # when / then: the party is named
+    with pytest.raises(NotFound) as missing:
+        offer_reasons(models, frame, offers)
+    assert missing.value.code == "features_not_found" and missing.value.details == {"party_id": 999}

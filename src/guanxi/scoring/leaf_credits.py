@@ -74,19 +74,22 @@ def top_credits(credits: np.ndarray, top: int) -> TopCredits:
     return TopCredits(np.where(positive, columns, -1), np.where(positive, -values, 0.0))
 
 
-def explain(paths: list[PathAttribution], X: np.ndarray, top: int, scores: bool = True) -> Explained:
+def explain(
+    paths: list[PathAttribution], X: np.ndarray, top: int, scores: bool = True, num_threads: int = 0
+) -> Explained:
     """Log-odds and leading reasons of every row of ``X`` (the model's features, as floats).
 
     ``paths`` are a bagged model's boosters: the log-odds and the credits are their means, as the
     model's prediction and :func:`~guanxi.scoring.attribution.path_contributions` take them.
-    Without ``scores`` only the reasons are worked out (the log-odds are left NaN).
+    Without ``scores`` only the reasons are worked out (the log-odds are left NaN). ``num_threads``:
+    LightGBM's threads per call (0: its default, every core).
     """
     log_odds = np.full(len(X), np.nan)
     features = np.empty((len(X), top), dtype=np.int64)
     credits = np.empty((len(X), top))
     for start in range(0, len(X), CHUNK_ROWS):
         part = X[start : start + CHUNK_ROWS]
-        leaves = [path.leaves(part) for path in paths]
+        leaves = [path.leaves(part, num_threads) for path in paths]
         stop = start + len(part)
         if scores:
             log_odds[start:stop] = np.mean([p.raw_score(leaf) for p, leaf in zip(paths, leaves, strict=True)], axis=0)

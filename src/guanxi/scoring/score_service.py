@@ -86,9 +86,19 @@ def contactable_parties(session: Session, at: dt.datetime) -> set[int]:
 
 
 def insert_batched(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` into ``table`` in batches, on the session's transaction."""
-    for start in range(0, len(rows), WRITE_BATCH):
-        session.execute(insert(table), rows[start : start + WRITE_BATCH])
+    """Insert ``rows`` into ``table`` (a mapped class or a table) in batches, on the session's transaction.
+
+    Core inserts: the ORM's bookkeeping per row would cost more than the database's work. One
+    statement runs many rows only if they name the same columns, so each batch is a run of such rows.
+    """
+    statement = insert(getattr(table, "__table__", table))
+    start = 0
+    while start < len(rows):
+        keys, stop, end = rows[start].keys(), start + 1, min(len(rows), start + WRITE_BATCH)
+        while stop < end and rows[stop].keys() == keys:
+            stop += 1
+        session.execute(statement, rows[start:stop])
+        start = stop
 
 
 def score_row_dicts(scored: ScoredCustomers, run_id: int, as_of: dt.date) -> list[dict[str, Any]]:

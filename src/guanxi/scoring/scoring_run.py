@@ -11,8 +11,9 @@ comes out is written back by :mod:`guanxi.scoring.service`. Vectorised by model,
   however many of the family's products they were offered;
 * reasons in words: each distinct (feature, value) is put into words once.
 
-The models' predictions run on a few threads: LightGBM and numpy let go of the interpreter while
-they work, so the families' passes overlap on a machine with more than one core.
+The model passes run a few at a time on threads, each LightGBM call with its share of the cores
+(LightGBM, numpy and scipy let go of the interpreter while they work): the credits, the sorting and
+the wording of one pass overlap the trees of another, and never more threads run than there are cores.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from guanxi.errors import NotFound
 from guanxi.scoring.attribution import model_paths
 from guanxi.scoring.clv import lifetime_value
 from guanxi.scoring.customer_models import CHURN_SCORE, CustomerModels
@@ -36,7 +38,8 @@ from guanxi.scoring.offers import Offer, offer_list, offer_mask, rank_offers
 from guanxi.scoring.reason_text import reason_sentence
 
 TOP_REASONS = 3
-THREADS = min(4, os.cpu_count() or 1)  # model passes at once; each LightGBM call keeps its own thread count
+THREADS = min(4, os.cpu_count() or 1)  # model passes at once
+PREDICT_ROWS = 100_000  # rows copied out for one prediction: 100,000 × 100 features ≈ 80 MB
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -85,12 +88,25 @@ def worded_reasons(names: list[str], reasons: TopCredits, values: np.ndarray) ->
     return [worded[a:b] for a, b in itertools.pairwise(bounds)]
 
 
-def _map(fn: Callable[[T], R], items: Iterable[T], threads: int) -> list[R]:
+def lightgbm_threads(passes: int) -> int:
+    """LightGBM's threads for one call while ``passes`` model passes run at once (0: its default, every core)."""
+    return 0 if passes <= 1 else max(1, (os.cpu_count() or 1) // passes)
+
+
+def _map(fn: Callable[[T, int], R], items: Iterable[T], threads: int) -> list[R]:
+    """``fn(item, lightgbm_threads)`` for every item, up to ``threads`` at once, results in order.
+
+    LightGBM keeps its thread count in one setting for the whole process, which every call writes
+    and its workers read: calls running side by side must all ask for the same count, or one call's
+    buffers are sized for fewer threads than run in them. Every call of one ``_map`` asks the same.
+    """
     items = list(items)
-    if threads <= 1 or len(items) <= 1:
-        return [fn(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
-        return list(pool.map(fn, items))
+    workers = max(1, min(threads, len(items)))
+    per_call = lightgbm_threads(workers)
+    if workers == 1:
+        return [fn(item, per_call) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda item: fn(item, per_call), items))
 
 
 class _Features:
@@ -108,21 +124,32 @@ class _Features:
         return values if rows is None else values[rows]
 
 
-def _explained(model: Any, features: _Features, rows: np.ndarray | None, exact: bool, scores: bool = True) -> Explained:
+def _explained(
+    model: Any, features: _Features, rows: np.ndarray | None, exact: bool, num_threads: int, scores: bool = True
+) -> Explained:
     """Log-odds and leading reasons of ``rows`` (or every row): path attribution, or TreeSHAP if ``exact``."""
     if not exact:
-        return explain(model_paths(model), features.of(model, rows), TOP_REASONS, scores=scores)
+        X = features.of(model, rows)
+        return explain(model_paths(model), X, TOP_REASONS, scores=scores, num_threads=num_threads)
     frame = features.frame if rows is None else features.frame.iloc[rows]
-    # TreeSHAP (exact Shapley values, ~1 ms a row): the contributions and their constant add up to the log-odds
-    contributions = model.contributions(frame)
-    credits = contributions.drop(columns="(base)").to_numpy()
-    return Explained(contributions.to_numpy().sum(axis=1), top_credits(credits, TOP_REASONS))
+    # TreeSHAP (exact Shapley values, ~1 ms a row), as ``model.contributions`` computes it: the features'
+    # contributions, then the constant, adding up to the log-odds
+    names = list(model.feature_names_in_)
+    contributions = np.mean(
+        [b.predict(frame[names], raw_score=True, pred_contrib=True, num_threads=num_threads) for b in model.boosters_],
+        axis=0,
+    )
+    return Explained(contributions.sum(axis=1), top_credits(contributions[:, :-1], TOP_REASONS))
 
 
-def _propensity(model: Any, X: np.ndarray) -> np.ndarray:
-    """The model's probability for each row of ``X``, computed as ``predict_proba`` computes it."""
-    raw = np.mean([b.predict(X, raw_score=True) for b in model.boosters_], axis=0)
-    return 1.0 / (1.0 + np.exp(-raw))
+def _propensity(model: Any, features: _Features, rows: np.ndarray, num_threads: int) -> np.ndarray:
+    """The model's probability for each of ``rows``, computed as ``predict_proba`` computes it."""
+    out = np.empty(len(rows))
+    for start in range(0, len(rows), PREDICT_ROWS):
+        X = features.of(model, rows[start : start + PREDICT_ROWS])
+        raw = np.mean([b.predict(X, raw_score=True, num_threads=num_threads) for b in model.boosters_], axis=0)
+        out[start : start + len(X)] = 1.0 / (1.0 + np.exp(-raw))
+    return out
 
 
 def _names(model: Any) -> list[str]:
@@ -153,17 +180,18 @@ def score_customers(
     modelled = [f for f in models.propensity if (families == f).any()]
     eligible = {f: np.flatnonzero(allowed[:, families == f].any(axis=1)) for f in modelled}
 
-    def task(name: str | None) -> Any:
-        if name is None:
-            return _explained(models.churn, data, None, exact_reasons)
-        model = models.propensity[name]
-        return _propensity(model, data.of(model, eligible[name])) if len(eligible[name]) else np.zeros(0)
+    def task(name: str | None, num_threads: int) -> Any:
+        if name is None:  # churn: score, reasons and their words in one go, beside the propensity passes
+            churn = _explained(models.churn, data, None, exact_reasons, num_threads)
+            return churn.log_odds, worded_reasons(_names(models.churn), churn.reasons, data.of(models.churn))
+        return _propensity(models.propensity[name], data, eligible[name], num_threads)
 
-    churn_part, *propensities = _map(task, [None, *modelled], threads)
-    churn = 1.0 / (1.0 + np.exp(-churn_part.log_odds))
+    biggest_first = sorted(modelled, key=lambda f: -len(eligible[f]))
+    (log_odds, churn_reasons), *propensities = _map(task, [None, *biggest_first], threads)
+    churn = 1.0 / (1.0 + np.exp(-log_odds))
     # each product's family's propensity; NaN where nothing of the family may be offered (or no model)
     propensity = np.full(allowed.shape, np.nan)
-    for name, p in zip(modelled, propensities, strict=True):
+    for name, p in zip(biggest_first, propensities, strict=True):
         propensity[np.ix_(eligible[name], np.flatnonzero(families == name))] = p[:, None]
     ranked = rank_offers(propensity, allowed, products["margin_rate"].to_numpy(dtype=float), top_offers)
     offers = offer_list(ranked, ids, products)
@@ -174,7 +202,7 @@ def score_customers(
         party_ids=ids,
         churn=churn,
         bands=models.band(churn),
-        churn_reasons=worded_reasons(_names(models.churn), churn_part.reasons, data.of(models.churn)),
+        churn_reasons=churn_reasons,
         lifetime_value=lifetime_value(margin.reindex(features.index).fillna(0.0).to_numpy(), churn),
         offers=offers,
         offer_reasons=why,
@@ -195,9 +223,9 @@ def _offer_reasons(
     customer and family (a customer offered two cards gets the same reasons for both)."""
     chosen = {f: np.unique(rows[families == f]) for f in np.unique(families).tolist()}
 
-    def task(family: str) -> list[list[dict[str, Any]]]:
+    def task(family: str, num_threads: int) -> list[list[dict[str, Any]]]:
         model = models.propensity[family]
-        part = _explained(model, data, chosen[family], exact, scores=False)
+        part = _explained(model, data, chosen[family], exact, num_threads, scores=False)
         return worded_reasons(_names(model), part.reasons, data.of(model, chosen[family]))
 
     reasons: list[Any] = [None] * len(offers)
@@ -214,5 +242,12 @@ def offer_reasons(
     """Why each offer: the features that raised the customer's propensity for its family most."""
     data = _Features(features[models.feature_names])
     position = pd.Index(features.index).get_indexer([o.party_id for o in offers])
+    if (position < 0).any():
+        party = offers[int(np.flatnonzero(position < 0)[0])].party_id
+        raise NotFound(
+            f"offer to party {party}: the features have no row for this party",
+            code="features_not_found",
+            details={"party_id": party},
+        )
     families = np.array([o.family for o in offers], dtype=object)
     return _offer_reasons(models, data, position, families, offers, exact, THREADS)
