@@ -56,9 +56,7 @@ def test_each_finding_is_stored_once_however_often_detection_runs(session, world
     # given the two findings stored once
     assert (stored.found, stored.new) == (2, 2)
     # when the same detection runs again, with one finding of a customer not (yet) loaded
-    again = found(world.ids["own_party"], world.ids["own_account"]) + [
-        found(999_999, world.ids["own_account"])[0]
-    ]
+    again = [*found(world.ids["own_party"], world.ids["own_account"]), found(999_999, world.ids["own_account"])[0]]
     second = store_insights(session=session, actor=SYSTEM, as_of=AS_OF, insights=again)
     # then nothing new is stored
     assert (second.found, second.new) == (3, 0)
@@ -79,7 +77,10 @@ def test_the_assistant_tells_them_at_sign_in_and_on_request(client, world, sessi
         headers=headers,
     ).json()
     # then the assistant tells them what is worth knowing, unasked, in their language
-    expected = "温馨提示：\n您的工资 CNY 18,000.00 已于 2026-10-25 入账。\n2026-10-20 Star Coffee 向您重复扣取了 CNY 88.50，是您本人的交易吗？"
+    expected = (
+        "温馨提示：\n您的工资 CNY 18,000.00 已于 2026-10-25 入账。\n"
+        "2026-10-20 Star Coffee 向您重复扣取了 CNY 88.50，是您本人的交易吗？"
+    )
     assert [m["text"] for m in signed["messages"]] == [expected]
     # and when they ask again later, they hear it again
     asked = client.post(
