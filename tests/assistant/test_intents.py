@@ -6,8 +6,10 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pytest
+import sklearn
 
 from guanxi.assistant import intents
 from guanxi.assistant.intents import (
@@ -259,6 +261,78 @@ def test_an_encoder_adds_its_embedding_to_the_features() -> None:
     assert model.linear_.weights.shape[0] == sum(len(v.vocabulary_) for v in model.linear_.vectorisers) + 16
 
 
+def best_cosines(encoder: SentenceEncoder, message: str) -> np.ndarray:
+    """Each intent's highest embedding cosine between ``message`` and its training utterances."""
+    texts, labels = training_set()
+    vectors = encoder.encode([normalise(t) for t in texts])
+    similarity = vectors @ encoder.encode([normalise(message)])[0]
+    return np.array([similarity[[label == intent for label in labels]].max() for intent in (ARRIVAL, LOST, TOP_UP)])
+
+
+def test_the_nearest_training_utterance_of_each_intent_adds_its_weighted_cosine() -> None:
+    # given the same model trained without neighbours and with them at weight 2
+    texts, labels = training_set()
+    plain = IntentModel(encoder=WordHashEncoder(), neighbour_weight=0).fit(texts, labels)
+    nearest = IntentModel(encoder=WordHashEncoder(), neighbour_weight=2).fit(texts, labels)
+    # when both score a message
+    message = "has my card arrived"
+    added = nearest.decision_function([message])[0] - plain.decision_function([message])[0]
+    # then the difference is twice each intent's best cosine to its own training utterances
+    assert np.allclose(added, 2 * best_cosines(WordHashEncoder(), message), atol=1e-6)
+    assert (plain.neighbour_weight_, nearest.neighbour_weight_) == (0.0, 2.0)
+    assert plain.linear_.neighbours is None
+    assert nearest.linear_.neighbours.shape == (21, 16)
+
+
+def test_only_the_svm_s_top_intents_are_compared_with_their_examples(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given neighbours computed for the SVM's single best intent only
+    monkeypatch.setattr(intents, "NEAREST_INTENTS", 1)
+    texts, labels = training_set()
+    plain = IntentModel(encoder=WordHashEncoder(), neighbour_weight=0).fit(texts, labels)
+    nearest = IntentModel(encoder=WordHashEncoder(), neighbour_weight=2).fit(texts, labels)
+    # when both score a message
+    message = "my card was stolen"
+    svm = plain.decision_function([message])[0]
+    added = nearest.decision_function([message])[0] - svm
+    # then only the SVM's top intent gains its cosine
+    expected = np.zeros(3)
+    expected[svm.argmax()] = 2 * best_cosines(WordHashEncoder(), message)[svm.argmax()]
+    assert plain.classes_[svm.argmax()] == LOST
+    assert np.allclose(added, expected, atol=1e-6)
+
+
+def test_fit_chooses_the_neighbour_weight_from_the_grid() -> None:
+    # given a model with an encoder and the default weight (None: chosen by cross-validation)
+    texts, labels = training_set()
+    model = IntentModel(encoder=WordHashEncoder()).fit(texts, labels)
+    # then the weight is one of the grid's, and the embeddings are kept only for a weight above 0
+    assert model.neighbour_weight_ in intents.NEIGHBOUR_WEIGHTS
+    assert (model.linear_.neighbours is not None) == (model.neighbour_weight_ > 0)
+    assert model.predict(["I lost my card"]).tolist() == [LOST]
+
+
+def test_without_an_encoder_there_are_no_neighbours() -> None:
+    # given a pure scikit-learn model asked for neighbours at weight 2
+    texts, labels = training_set()
+    model = IntentModel(encoder=None, neighbour_weight=2).fit(texts, labels)
+    # then it has none to compare with, and scores by the SVM alone
+    assert model.neighbour_weight_ == 0.0
+    assert model.linear_.neighbours is None
+    assert model.predict(["I lost my card"]).tolist() == [LOST]
+
+
+@pytest.mark.parametrize("value", [-1.0, float("nan")])
+def test_a_negative_neighbour_weight_is_refused(value: float) -> None:
+    # given a neighbour weight below 0 (or not a number)
+    texts, labels = training_set()
+    model = IntentModel(encoder=None, neighbour_weight=value)
+    # when the model is trained
+    # then the option is named
+    with pytest.raises(ValidationFailed, match=f"neighbour_weight must be 0 or more, not {value}") as caught:
+        model.fit(texts, labels)
+    assert caught.value.code == "bad_parameters"
+
+
 def test_auto_encoder_falls_back_to_pure_scikit_learn_when_none_is_installed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -417,4 +491,15 @@ def test_loading_a_missing_or_foreign_file_fails_clearly(tmp_path: Path) -> None
         load(tmp_path / "absent.joblib")
     with pytest.raises(ValidationFailed, match=f"{foreign}: not an intent model file") as caught:
         load(foreign)
+    assert caught.value.code == "intent_model_bad_file"
+
+
+def test_a_model_file_of_an_older_format_is_refused(model: IntentModel, tmp_path: Path) -> None:
+    # given a file written in format 1 (before the nearest neighbours)
+    path = tmp_path / "old.joblib"
+    joblib.dump({"format": 1, "sklearn": sklearn.__version__, "model": model}, path)
+    # when it is loaded
+    # then it is refused, naming the format expected
+    with pytest.raises(ValidationFailed, match=f"{path}: not an intent model file of format 2") as caught:
+        load(path)
     assert caught.value.code == "intent_model_bad_file"

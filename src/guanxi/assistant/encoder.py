@@ -57,13 +57,14 @@ class SentenceEncoder:
 
     ``directory`` holds ``model.onnx`` and its ``tokenizer.json``. Each call runs in one thread, so
     concurrent requests do not fight over a thread pool. Messages are cut at ``max_tokens`` word
-    pieces (32 keeps the slowest messages fast at no measurable cost in cross-validation; TF-IDF still
-    reads the whole message). The ONNX runtime opens on first use. A pickled encoder keeps its directory
-    and the files' SHA-256 and refuses other files after loading: a model trained on one encoder's
-    vectors is meaningless on another's.
+    pieces (48: in cross-validation on BANKING77, where 7% of messages are longer than 32 and 2% longer
+    than 48, cutting at 32 lost 0.25 points of accuracy, and 64 gained nothing for 0.7 ms more at the
+    99th percentile; TF-IDF still reads the whole message). The ONNX runtime opens on first use. A
+    pickled encoder keeps its directory and the files' SHA-256 and refuses other files after loading:
+    a model trained on one encoder's vectors is meaningless on another's.
     """
 
-    def __init__(self, directory: Path, *, max_tokens: int = 32, name: str = "") -> None:
+    def __init__(self, directory: Path, *, max_tokens: int = 48, name: str = "") -> None:
         self.directory = Path(directory)
         self.max_tokens = max_tokens
         self.name = name or self.directory.name
