@@ -30,7 +30,8 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from guanxi.assistant.intents import IntentModel, SentenceEncoder, find_encoder, read_intents
+from guanxi.assistant.intent_evaluation import read_intents
+from guanxi.assistant.intents import IntentModel, SentenceEncoder, find_encoder
 
 
 class CachedEncoder(SentenceEncoder):

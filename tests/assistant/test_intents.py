@@ -12,14 +12,13 @@ import pytest
 import sklearn
 
 from guanxi.assistant import intents
+from guanxi.assistant.intent_evaluation import evaluate_intents, read_intents
 from guanxi.assistant.intents import (
     IntentGuess,
     IntentModel,
     SentenceEncoder,
-    evaluate_intents,
     find_encoder,
     load,
-    read_intents,
     save,
 )
 from guanxi.assistant.textnorm import has_chinese, normalise, to_simplified, words

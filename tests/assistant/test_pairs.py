@@ -240,8 +240,10 @@ def test_empty_file_is_refused(tmp_path: Path) -> None:
     # when read
     with pytest.raises(ValidationFailed) as error:
         load_pairs(path)
-    # then the missing header column is named
-    assert error.value.details["column"] == "sentence1"
+    # then it says the file is empty and which columns its header needs
+    assert error.value.code == "pairs_empty_file"
+    expected = "the file is empty (expected a header with columns sentence1, sentence2, label)"
+    assert error.value.message == f"{path}: {expected}"
 
 
 def test_label_other_than_zero_or_one_is_named(tmp_path: Path) -> None:

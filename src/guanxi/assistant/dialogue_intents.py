@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,8 @@ import yaml
 from guanxi.assistant.chinese_script import HAN, detect_language
 from guanxi.assistant.intents import IntentModel, SentenceEncoder
 from guanxi.assistant.textnorm import normalise
-from guanxi.errors import NotFound, ValidationFailed
+from guanxi.assistant.training_files import entry_error, file_error
+from guanxi.errors import NotFound
 
 __all__ = [
     "ACTION_INTENTS",
@@ -97,6 +98,10 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _SPACE_BY_HAN = re.compile(f" (?={HAN.pattern})|(?<={HAN.pattern}) ")
 # One fit at a time: a server's first requests arrive together, and one fit serves them all.
 _fit_lock = threading.Lock()
+
+# Errors naming the file, and the entry and field, with this file's code.
+_bad = partial(entry_error, code="dialogue_intents", entries="intents", name_key="intent")
+_file_error = partial(file_error, code="dialogue_intents")
 
 
 def read_dialogue_file(path: Path | None = None) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -257,19 +262,3 @@ def _same_text_key(text: str) -> str:
     """An utterance as the model reads it, less case, punctuation and spacing: equal keys teach the same thing."""
     plain = _NOT_WORD.sub(" ", normalise(text)).strip()
     return _SPACE_BY_HAN.sub("", plain)
-
-
-def _bad(path: Path, index: int, intent: str | None, field: str, reason: str) -> ValidationFailed:
-    """A ValidationFailed naming the file, the entry (index, and intent when known) and the field."""
-    entry = f"intents[{index}]" + (f" ('{intent}')" if intent else "")
-    return ValidationFailed(
-        f"{path}: {entry}: field '{field}' {reason}",
-        code="dialogue_intents_bad_file",
-        details={"file": str(path), "entry": index, "intent": intent, "field": field},
-    )
-
-
-def _file_error(path: Path, reason: str, field: str | None = None) -> ValidationFailed:
-    """A ValidationFailed about the file as a whole, or one of its top-level parts."""
-    message = f"{path}: field '{field}' {reason}" if field else f"{path}: {reason}"
-    return ValidationFailed(message, code="dialogue_intents_bad_file", details={"file": str(path), "field": field})

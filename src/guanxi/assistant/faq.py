@@ -36,7 +36,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,6 +48,7 @@ from sklearn.preprocessing import normalize
 
 from guanxi.assistant.chinese_script import HAN, detect_language, fold
 from guanxi.assistant.pairs import words
+from guanxi.assistant.training_files import entry_error, file_error
 from guanxi.errors import NotFound, ValidationFailed
 
 LANGUAGES = ("en", "zh-Hant", "zh-Hans")
@@ -74,6 +75,10 @@ _STOP_TEXT = """
     噉 咁 啲 嚟 佢
 """
 _STOP_WORDS = frozenset(_STOP_TEXT.split())
+
+# Errors naming the file, and the entry and field, with this file's code.
+_bad = partial(entry_error, code="faq", entries="entries", name_key="key")
+_file_error = partial(file_error, code="faq")
 
 
 @lru_cache(maxsize=8192)
@@ -440,19 +445,3 @@ def _synonyms(path: Path, raw: object) -> tuple[tuple[str, ...], ...]:
         if not all(isinstance(term, str) and term.strip(" *") for term in group):
             raise _file_error(path, "holds an empty word", f"synonyms[{n}]")
     return tuple(tuple(term.strip() for term in group) for group in raw)
-
-
-def _bad(path: Path, index: int, key: str | None, field: str, reason: str) -> ValidationFailed:
-    """A ValidationFailed naming the file, the entry (index, and key when known) and the field."""
-    entry = f"entries[{index}]" + (f" ('{key}')" if key else "")
-    return ValidationFailed(
-        f"{path}: {entry}: field '{field}' {reason}",
-        code="faq_bad_file",
-        details={"file": str(path), "entry": index, "key": key, "field": field},
-    )
-
-
-def _file_error(path: Path, reason: str, field: str | None = None) -> ValidationFailed:
-    """A ValidationFailed about the file as a whole, or one of its top-level parts."""
-    message = f"{path}: field '{field}' {reason}" if field else f"{path}: {reason}"
-    return ValidationFailed(message, code="faq_bad_file", details={"file": str(path), "field": field})

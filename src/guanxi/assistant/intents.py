@@ -32,14 +32,12 @@ Model files are pickles (joblib): loading one runs code, so only load files this
 
 from __future__ import annotations
 
-import csv
 import os
-import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import joblib
 import numpy as np
@@ -49,32 +47,23 @@ from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
 from guanxi.assistant.encoder import SentenceEncoder, find_encoder
 from guanxi.assistant.textnorm import normalise, warm_up, words
 from guanxi.errors import NotFound, ValidationFailed
 
 __all__ = [
-    "CATEGORY",
-    "TEXT",
     "IntentGuess",
     "IntentModel",
     "SentenceEncoder",
-    "evaluate_intents",
     "find_encoder",
     "load",
-    "read_intents",
     "save",
 ]
 
-TEXT = "text"
-CATEGORY = "category"
-REQUIRED_COLUMNS = (TEXT, CATEGORY)
 FORMAT_VERSION = 2  # 2: nearest-neighbour scores (models of format 1 must be trained again)
 # The nearest neighbours' weights fit chooses from (4 in four of BANKING77's five folds, 2 in one), and
 # for how many of the SVM's best intents they are computed (5, 10 or all 77 were as accurate there).
@@ -390,103 +379,6 @@ def precision_threshold(confidence: np.ndarray, correct: np.ndarray, precision: 
 def _round(value: float) -> float:
     """Probabilities to four places: enough to rank, short to read."""
     return round(float(value), 4)
-
-
-def read_intents(path: Path) -> tuple[list[str], list[str]]:
-    """Utterances and their intents from a CSV file with columns ``text`` and ``category`` (UTF-8).
-
-    Raises ``NotFound`` for a missing file and ``ValidationFailed`` naming the file (and line and
-    column) for a missing column, an empty file, or a row with an empty text or category.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise NotFound(f"intents file not found: {path}", code="intents_file_not_found", details={"file": str(path)})
-    texts: list[str] = []
-    labels: list[str] = []
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            columns = reader.fieldnames or []
-            if not columns:
-                raise ValidationFailed(
-                    f"{path}: the file is empty (expected a header with columns {', '.join(REQUIRED_COLUMNS)})",
-                    code="intents_empty_file",
-                    details={"file": str(path)},
-                )
-            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-            if missing:
-                raise _bad(path, 1, missing[0], "is missing from the header", missing=missing)
-            start = reader.line_num + 1
-            for row in reader:
-                line, start = start, reader.line_num + 1
-                for column in REQUIRED_COLUMNS:
-                    if not (row.get(column) or "").strip():
-                        raise _bad(path, line, column, "is empty")
-                texts.append(row[TEXT].strip())
-                labels.append(row[CATEGORY].strip())
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", code="intents_bad_file"
-        ) from None
-    except csv.Error as exc:
-        raise ValidationFailed(f"{path}: not a readable CSV file ({exc})", code="intents_bad_file") from None
-    if not texts:
-        raise ValidationFailed(
-            f"{path}: the file has a header but no utterances", code="intents_empty_file", details={"file": str(path)}
-        )
-    return texts, labels
-
-
-def _bad(path: Path, line: int, column: str, reason: str, **extra: object) -> ValidationFailed:
-    """A ValidationFailed naming the file, line and column."""
-    return ValidationFailed(
-        f"{path}: line {line}: column '{column}' {reason}",
-        code="intents_bad_file",
-        details={"file": str(path), "line": line, "column": column, **extra},
-    )
-
-
-def evaluate_intents(train: Path, test: Path, *, model: IntentModel | None = None) -> dict[str, Any]:
-    """Train on the ``train`` CSV, score the ``test`` CSV: accuracy, macro-F1, and single-message latency.
-
-    Latency is the wall time of ``predict`` on one message at a time over the whole test file, in one
-    thread (BLAS and the encoder both limited to one), after one warm-up message: how long a customer
-    waits for the model. The share of test messages answered at the threshold, and their accuracy,
-    show what "never guess" costs.
-    """
-    train_texts, train_labels = read_intents(train)
-    test_texts, test_labels = read_intents(test)
-    model = model if model is not None else IntentModel()
-    with threadpool_limits(limits=1):
-        started = time.perf_counter()
-        model.fit(train_texts, train_labels)
-        train_seconds = time.perf_counter() - started
-        model.predict(test_texts[:1])
-        predicted, confidence, latencies = [], [], []
-        for text in test_texts:
-            began = time.perf_counter()
-            label = model.predict([text])[0]
-            latencies.append(time.perf_counter() - began)
-            predicted.append(str(label))
-        confidence = model.predict_proba(test_texts).max(axis=1)
-    correct = np.array([p == t for p, t in zip(predicted, test_labels, strict=True)])
-    answered = confidence >= model.threshold_
-    milliseconds = np.array(latencies) * 1000
-    return {
-        "accuracy": _round(accuracy_score(test_labels, predicted)),
-        "macro_f1": _round(f1_score(test_labels, predicted, average="macro", zero_division=0)),
-        "latency_p50_ms": round(float(np.percentile(milliseconds, 50)), 3),
-        "latency_p99_ms": round(float(np.percentile(milliseconds, 99)), 3),
-        "n_train": len(train_texts),
-        "n_test": len(test_texts),
-        "intents": len(model.classes_),
-        "unseen_in_training": sorted(set(test_labels) - set(model.classes_.tolist())),
-        "threshold": _round(model.threshold_),
-        "answered_share": _round(answered.mean()),
-        "answered_accuracy": _round(correct[answered].mean()) if answered.any() else None,
-        "encoder": model.encoder_.name if model.encoder_ is not None else None,
-        "train_seconds": round(train_seconds, 2),
-    }
 
 
 def save(model: IntentModel, path: Path) -> Path:

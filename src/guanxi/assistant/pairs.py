@@ -20,7 +20,6 @@ other languages fall back to words for both. Nothing is downloaded: it learns on
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 import time
@@ -43,6 +42,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler, normalize
 from threadpoolctl import threadpool_limits
 
+from guanxi.assistant.training_files import csv_rows, line_error
 from guanxi.errors import NotFound, ValidationFailed
 
 SENTENCE1 = "sentence1"
@@ -387,44 +387,19 @@ def load_pairs(path: Path) -> tuple[list[str], list[str], list[int]]:
     first: list[str] = []
     second: list[str] = []
     labels: list[int] = []
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            columns = [c.strip() for c in reader.fieldnames or []]
-            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-            if missing:
-                raise _bad(path, 1, missing[0], "is missing from the header", missing=missing)
-            reader.fieldnames = columns
-            start = reader.line_num + 1
-            for row in reader:
-                line, start = start, reader.line_num + 1
-                for column in (SENTENCE1, SENTENCE2):
-                    if not (row.get(column) or "").strip():
-                        raise _bad(path, line, column, "is empty")
-                label = (row.get(LABEL) or "").strip()
-                if label not in ("0", "1"):
-                    raise _bad(path, line, LABEL, f"'{label}' is not 0 or 1")
-                first.append(str(row[SENTENCE1]))
-                second.append(str(row[SENTENCE2]))
-                labels.append(int(label))
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", code="pairs_bad_file"
-        ) from None
-    except csv.Error as exc:
-        raise ValidationFailed(f"{path}: not a readable CSV file ({exc})", code="pairs_bad_file") from None
+    for line, row in csv_rows(path, REQUIRED_COLUMNS, code="pairs"):
+        for column in (SENTENCE1, SENTENCE2):
+            if not (row.get(column) or "").strip():
+                raise line_error(path, line, column, "is empty", code="pairs")
+        label = (row.get(LABEL) or "").strip()
+        if label not in ("0", "1"):
+            raise line_error(path, line, LABEL, f"'{label}' is not 0 or 1", code="pairs")
+        first.append(str(row[SENTENCE1]))
+        second.append(str(row[SENTENCE2]))
+        labels.append(int(label))
     if not labels:
         raise ValidationFailed(f"{path}: holds no question pairs", code="pairs_bad_file", details={"file": str(path)})
     return first, second, labels
-
-
-def _bad(path: Path, line: int, column: str, reason: str, **extra: object) -> ValidationFailed:
-    """A ValidationFailed naming the file, line and column."""
-    return ValidationFailed(
-        f"{path}: line {line}: column '{column}' {reason}",
-        code="pairs_bad_file",
-        details={"file": str(path), "line": line, "column": column, **extra},
-    )
 
 
 def evaluate_pairs(train: Path, test: Path, *, latency_pairs: int = 1000, **params: Any) -> dict[str, float | int]:

@@ -27,7 +27,7 @@ def _show(title: str, figures: dict[str, Any]) -> None:
 
 def eval_intents(train: TrainOpt, test: TestOpt, as_json: JsonOpt = False) -> None:
     """Train the intent model on one file (text,category) and report accuracy, macro-F1 and latency on another."""
-    from guanxi.assistant.intents import evaluate_intents
+    from guanxi.assistant.intent_evaluation import evaluate_intents
 
     with progress_bars(enabled=not as_json) as bars:
         bars.start("train and score the intent model", None)
