@@ -231,6 +231,20 @@ def test_an_appointment_at_a_branch_the_customer_names(chat, world, session):
     )
 
 
+def test_an_hour_said_without_am_or_pm_is_read_in_opening_hours(chat, world, session):
+    with frozen_at(T0):
+        chat.start()
+        chat.sign_in(world.ids["own_party"])
+        # when the customer says "half past 2" for a branch that is open in the afternoon
+        assert chat.replies("Could I see someone at the Harbour branch next Monday at half past 2?") == [
+            "Book an appointment at Harbour on 2026-12-07 at 14:30? (yes / no)"
+        ]
+        done = chat.say("yes")
+    # then 14:30 is booked (06:30 UTC), not 02:30 at night
+    appointment = session.get(Appointment, done["messages"][1]["data"]["appointment_id"])
+    assert appointment.starts_at == dt.datetime(2026, 12, 7, 6, 30, tzinfo=dt.UTC)
+
+
 def test_a_new_email_is_proven_by_a_code_sent_to_it(chat, world, session):
     from guanxi.outbox.models import OutboxMessage
     from guanxi.parties.models import ContactPoint

@@ -30,6 +30,12 @@ NOTHING = ["", "   ", "hello", "你好", "???", "謝謝"]
     ("text", "amount", "currency"),
     [
         ("500", "500", None),
+        ("over 3 thousand dollars", "3000", None),
+        ("more than a thousand pounds", "1000", "GBP"),
+        ("2 grand", "2000", None),
+        ("1.5 million", "1500000", None),
+        ("999.43 euros to uber eats", "999.43", "EUR"),
+        ("tomorrow at 10 to 21 for 800 pounds", "800", "GBP"),
         ("please transfer 1,250.50 to my savings", "1250.50", None),
         ("¥300", "300", "CNY"),
         ("￥３００", "300", "CNY"),
@@ -198,6 +204,17 @@ def test_parse_number_tail_skips_a_name_before_the_number() -> None:
         ("1號", dt.date(2027, 1, 1)),
         ("on the 5th", dt.date(2026, 12, 5)),
         ("明天下午3点转500元", dt.date(2026, 12, 3)),
+        ("3 days ago", dt.date(2026, 11, 29)),
+        ("a week ago", dt.date(2026, 11, 25)),
+        ("two months ago", dt.date(2026, 10, 2)),
+        ("last night", dt.date(2026, 12, 1)),
+        ("this morning", dt.date(2026, 12, 2)),
+        ("next week Friday", dt.date(2026, 12, 11)),
+        ("friday next week", dt.date(2026, 12, 11)),
+        ("Thursday in two weeks", dt.date(2026, 12, 17)),
+        ("the 5th", dt.date(2026, 12, 5)),
+        ("1st", dt.date(2027, 1, 1)),
+        ("last 13th", dt.date(2026, 11, 13)),
     ],
 )
 def test_extract_date_reads_relative_and_calendar_dates(text: str, expected: dt.date) -> None:
@@ -265,6 +282,22 @@ def test_extract_date_returns_none_without_a_real_date(text: str) -> None:
         ("下午3:30", dt.time(15, 30)),
         ("明天下午一点可以吗", dt.time(13, 0)),
         ("book me tomorrow at 9:45am", dt.time(9, 45)),
+        ("20 past 3", dt.time(3, 20)),
+        ("half past 15", dt.time(15, 30)),
+        ("quarter to 4 in the afternoon", dt.time(15, 45)),
+        ("25 to 7 p.m.", dt.time(18, 35)),
+        ("10 to 1 afternoon", dt.time(12, 50)),
+        ("20 to 2 a.m.", dt.time(1, 40)),
+        ("10 past 9 night", dt.time(21, 10)),
+        ("3:35 at night", dt.time(3, 35)),
+        ("9:45 in the evening", dt.time(21, 45)),
+        ("this afternoon at 4", dt.time(16, 0)),
+        ("at 13 50.", dt.time(13, 50)),
+        ("9 05 in the morning", dt.time(9, 5)),
+        ("it arrived at 5 10 p.m.", dt.time(17, 10)),
+        ("let's go for the slot at 12.", dt.time(12, 0)),
+        ("anytime after 10", dt.time(10, 0)),
+        ("at 10 to 21 for 800 pounds", dt.time(20, 50)),
     ],
 )
 def test_extract_time_reads_clock_times(text: str, expected: dt.time) -> None:
@@ -274,7 +307,10 @@ def test_extract_time_reads_clock_times(text: str, expected: dt.time) -> None:
     assert extract_time(text) == expected
 
 
-@pytest.mark.parametrize("text", [*NOTHING, "快一点", "afternoon", "15pm", "25:00", "10:75", "500元"])
+@pytest.mark.parametrize(
+    "text",
+    [*NOTHING, "快一点", "afternoon", "15pm", "25:00", "10:75", "500元", "move it from 3 to 5", "after 5 days"],
+)
 def test_extract_time_returns_none_without_a_real_time(text: str) -> None:
     # Given a message with no time ("快一点" is "a bit faster"), or an impossible one
     # When the time is extracted

@@ -199,6 +199,9 @@ def _pick_slot(context: TaskContext, step: str | None) -> Step | None:
     if wanted is None:
         return Step("time", say("ask_time", context.language, day=day.isoformat(), times=times))
     at = dt.datetime.combine(day, wanted, tzinfo=zone)
+    afternoon = at + dt.timedelta(hours=12)
+    if at not in free and wanted.hour < 12 and afternoon in free:
+        at = afternoon  # "at 3" for a bank appointment is 15:00; the customer confirms the time before it is booked
     if at not in free:
         shown = wanted.strftime("%H:%M")
         return Step("time", say("slot_not_free", context.language, day=day.isoformat(), time=shown, times=times))

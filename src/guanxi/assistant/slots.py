@@ -7,16 +7,18 @@ mixed messages are read alike. Each returns None when the message holds no such 
 
 Recognised:
 
-- amounts (``extract_amount``): ``500``, ``1,250.50``, ``5k``, ``¥300``, ``300元``, ``300 yuan``,
-  ``RMB 300``, ``CNY300``, ``HK$200``, ``US$20``, ``$20``, ``五百元``, ``三千五百塊``, ``兩萬``, ``两万五``,
+- amounts (``extract_amount``): ``500``, ``1,250.50``, ``5k``, ``3 thousand``, ``a thousand pounds``,
+  ``€20``, ``¥300``, ``300元``, ``300 yuan``, ``RMB 300``, ``CNY300``, ``HK$200``, ``US$20``, ``$20``,
+  ``五百元``, ``三千五百塊``, ``兩萬``, ``两万五``,
   ``1.5萬``, ``一百二十三元四角``, ``三块五``; exact ``Decimal``. A currency sign or word comes first; a bare
   number only when no amount is marked, and not one that is a date, a time, a card's last digits or a
   phone number. ``¥``, ``元``, ``块``, ``rmb``, ``yuan`` are renminbi (CNY); ``$`` and ``dollars`` alone
   leave the currency None, since US, Hong Kong and other dollars all write them;
 - dates and times (``extract_date``, ``extract_time``, in ``slots_datetime``): today/tomorrow/明天/后天,
   weekdays (``next monday``, ``on friday``, ``下周一``, ``星期五``, ``礼拜五``), ``12月5日``, ``5 Dec``,
-  ``December 5th``, ``2026-12-05``, ``in 3 days``, ``三天后``, ``5号``; ``10:30``, ``3:15pm``, ``noon``,
-  ``下午三点半``, ``晚上7点``, ``15点``;
+  ``December 5th``, ``2026-12-05``, ``in 3 days``, ``三天后``, ``5号``, ``5 weeks ago``, ``last night``,
+  ``next week friday``, ``thursday in two weeks``; ``10:30``, ``3:15pm``, ``noon``, ``20 past 3``,
+  ``quarter to 4``, ``25 to 7 p.m.``, ``9 05 in the morning``, ``at 12``, ``下午三点半``, ``晚上7点``, ``15点``;
 - cards (``extract_card``): the last four digits after ``ending (in)``, ``last four``, ``尾号``, ``后四位``
   or a mask (``**** 1234``), and the kind: debit (``debit card``, ``借记卡``, ``储蓄卡``) or credit
   (``credit card``, ``信用卡``; Hong Kong's ``咭`` counts as ``卡``);
@@ -94,6 +96,11 @@ _CURRENCIES = {
     "¥": "CNY",
     "€": "EUR",
     "£": "GBP",
+    "pounds": "GBP",
+    "pound": "GBP",
+    "quid": "GBP",
+    "euros": "EUR",
+    "euro": "EUR",
     "$": None,
     "dollars": None,
     "dollar": None,
@@ -105,7 +112,11 @@ _SUFFIXES = sorted((c for c in _CURRENCIES if c not in ("us$", "hk$", "¥", "€
 _CN_DIGITS = "".join(CN_DIGITS)
 _DIGIT = rf"\d|[{_CN_DIGITS}]"
 _LATIN_EDGE = r"(?<![a-z])"  # "rmb" is a word, not the end of one
-_AMOUNT = rf"(?P<num>{NUMBER})(?P<k>\s*k(?![a-z]))?"
+# "5k", "3 thousand", "2 grand", "1.5 million": the number times the scale.
+_SCALES = {"k": 1_000, "thousand": 1_000, "grand": 1_000, "million": 1_000_000, "mn": 1_000_000}
+_AMOUNT = rf"(?P<num>{NUMBER})(?:\s*(?P<k>{'|'.join(_SCALES)})(?![a-z]))?"
+# "a thousand pounds" is "1 thousand pounds"
+_ONE_SCALE = re.compile(r"\b(?:a|one)\s+(?=(?:thousand|million)\b)")
 _PREFIXED = re.compile(rf"{_LATIN_EDGE}(?P<cur>{'|'.join(map(re.escape, _PREFIXES))})\s*{_AMOUNT}")
 _SUFFIXED = re.compile(
     rf"{_AMOUNT}\s*(?P<cur>{'|'.join(map(re.escape, _SUFFIXES))})(?![a-z])"
@@ -125,7 +136,7 @@ _MONTH_BEFORE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|de
 
 def extract_amount(text: str) -> Money | None:
     """The amount of money a message names (``两万五`` is 25,000; ``HK$200`` is 200 HKD); None if none."""
-    folded = _fold(text)
+    folded = _ONE_SCALE.sub("1 ", _fold(text))
     norm = _THOUSANDS.sub("", folded)
     for pattern in (_PREFIXED, _SUFFIXED):
         for match in pattern.finditer(norm):
@@ -148,7 +159,7 @@ def _amount(match: re.Match[str]) -> Decimal | None:
     if value is None:
         return None
     if match.group("k"):
-        value *= 1000
+        value *= _SCALES[match.group("k")]
     groups = match.groupdict()
     # "三块五" is 3.50: a digit straight after 块 or 元 counts in 角 (tenths).
     for part, scale in (("jiao", Decimal("0.1")), ("spoken_jiao", Decimal("0.1")), ("fen", Decimal("0.01"))):

@@ -1,7 +1,8 @@
-"""``guanxi eval intents`` and ``guanxi eval pairs``: the assistant's understanding, measured."""
+"""``guanxi eval intents``, ``guanxi eval pairs`` and ``guanxi eval slots``: the assistant's understanding, measured."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -51,3 +52,33 @@ def eval_pairs(train: TrainOpt, test: TestOpt, as_json: JsonOpt = False) -> None
         print_json(figures)
         return
     _show(f"question pairs: trained on {train.name}, scored on {test.name}", figures)
+
+
+def eval_slots(
+    data: Annotated[Path, typer.Option("--data", help="a folder of NLU++ JSON files (text and annotated slots)")],
+    today: Annotated[
+        dt.datetime,
+        typer.Option("--today", formats=["%Y-%m-%d"], help="the day relative dates were said on (NLU++: 2022-03-15)"),
+    ] = dt.datetime(2022, 3, 15),
+    as_json: JsonOpt = False,
+) -> None:
+    """Score the assistant's time, date and amount extraction against annotated messages."""
+    from guanxi.assistant.slot_evaluation import evaluate_slots
+
+    day = today.date()
+    with progress_bars(enabled=not as_json) as bars:
+        bars.start("read and score the annotated messages", None)
+        figures = run_reporting_errors(lambda: evaluate_slots(data, today=day))
+        bars.finish()
+    if as_json:
+        print_json(figures)
+        return
+    table = Table(title=f"slots: {figures['examples']:,} messages in {data.name}, said on {figures['today']}")
+    for column in ("slot", "annotated", "read", "right", "accuracy", "precision"):
+        table.add_column(column, justify="left" if column == "slot" else "right")
+    for kind, row in figures.items():
+        if isinstance(row, dict):
+            cells = [row["annotated"], row["read"], row["right"], row["accuracy"], row["precision"]]
+            shown = ("—" if c is None else f"{c:.4f}" if isinstance(c, float) else f"{c:,}" for c in cells)
+            table.add_row(kind, *shown)
+    console.print(table)

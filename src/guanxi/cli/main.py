@@ -42,6 +42,7 @@ analytics_commands.eval_app.command("complaints")(service_commands.eval_complain
 analytics_commands.eval_app.command("models")(scoring_commands.eval_models)
 analytics_commands.eval_app.command("intents")(assistant_commands.eval_intents)
 analytics_commands.eval_app.command("pairs")(assistant_commands.eval_pairs)
+analytics_commands.eval_app.command("slots")(assistant_commands.eval_slots)
 model_commands.models_app.command("train")(scoring_commands.train_customer)
 model_commands.models_app.command("promote")(scoring_commands.promote_customer)
 app.command("score")(scoring_commands.score)
