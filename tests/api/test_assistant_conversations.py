@@ -314,6 +314,36 @@ def test_an_out_of_scope_question_is_never_guessed_and_a_second_miss_hands_over(
     assert second["case_id"] is not None
 
 
+def test_a_question_about_how_something_works_is_answered_not_acted_on(chat, world, session):
+    # given a signed-in customer
+    chat.start()
+    chat.sign_in(world.ids["own_party"])
+    # when they ask how to activate a card and why a card was declined
+    activate = chat.say("how do I activate my new card")["messages"][1]
+    declined = chat.say("why was my card declined")["messages"][1]
+    # then both are answered from the FAQ, and no card task is started (nothing asks which card or for a yes)
+    assert (activate["data"]["faq"]["key"], declined["data"]["faq"]["key"]) == ("card_activation", "card_declined")
+    assert activate["text"].startswith("Activate a new card in the card section of the app")
+    assert cards_of(session, world.ids["own_party"])["credit"] == "active"
+    # and when they ask how to do something the assistant does, it starts doing it
+    assert chat.replies("how do I change my phone number") == ["What is the new email address or mobile number?"]
+
+
+def test_staff_see_which_faq_question_an_answer_came_from(chat, world, session):
+    # given a signed-in customer who asked something the bank's FAQ answers
+    chat.start()
+    chat.sign_in(world.ids["own_party"])
+    answered = chat.say("what time do your branches open on saturday")
+    faq = answered["messages"][1]["data"]["faq"]
+    # when they then ask for a person
+    handed = chat.say("I want to talk to a real person")
+    # then the case's transcript shows the FAQ entry and the question it matched after the answer
+    case = session.get(Case, handed["case_id"])
+    answer_line = next(line for line in case.description.splitlines() if "Assistant: Opening hours" in line)
+    assert faq["key"] == "opening_hours"
+    assert answer_line.endswith(f' [FAQ opening_hours: matched "{faq["question"]}", score {faq["score"]:.2f}]')
+
+
 def test_a_handover_opens_a_case_with_the_transcript_and_the_agent_replies_in_the_thread(chat, world, session):
     party_id = world.ids["own_party"]
     # given a signed-in customer who asked about their balance

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from guanxi.assistant.dialogue_intents import read_dialogue_file
 from guanxi.assistant.faq import (
     LANGUAGES,
     FaqEntry,
@@ -55,11 +56,15 @@ def test_the_built_in_file_loads_and_every_entry_speaks_all_three_languages() ->
         assert [a for a in item.answer.values() if re.search(r"\d{3,}|%|\$|¥|HK", a)] == [], item.key
     assert {e.key: e.action for e in faq.entries if e.action} == {
         "branch_appointment": "book_appointment",
-        "lost_card": "lock_card",
-        "complaints": "file_complaint",
+        "lost_card": "report_lost_card",
+        "complaints": "open_complaint",
+        "update_contact_details": "update_contact",
         "suspicious_transaction": "lock_card",
         "atm_card_retained": "lock_card",
+        "account_balance_enquiry": "check_balance",
     }
+    # and each action is one the assistant's dialogue knows
+    assert {e.action for e in faq.entries if e.action} <= set(read_dialogue_file())
     assert len(faq.synonyms) == 45
 
 
@@ -126,7 +131,7 @@ def test_the_answer_language_can_be_chosen_and_the_entry_offers_its_action(kb: K
     match = kb.answer("help, my card has gone missing", language="zh-Hant")
     # then the answer is the Traditional one and the entry's action is offered
     assert match is not None
-    assert (match.key, match.language, match.action) == ("lost_card", "zh-Hant", "lock_card")
+    assert (match.key, match.language, match.action) == ("lost_card", "zh-Hant", "report_lost_card")
     assert match.answer == kb.entry("lost_card").answer["zh-Hant"]
 
 

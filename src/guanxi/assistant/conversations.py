@@ -241,7 +241,18 @@ def transcript(session: Session, conversation_id: int) -> str:
         .where(ConversationMessage.conversation_id == conversation_id)
         .order_by(ConversationMessage.id)
     )
-    return "\n".join(f"[{m.at:%Y-%m-%d %H:%M} UTC] {SENDER_LABEL.get(m.sender, m.sender)}: {m.text}" for m in messages)
+    return "\n".join(
+        f"[{m.at:%Y-%m-%d %H:%M} UTC] {SENDER_LABEL.get(m.sender, m.sender)}: {m.text}{_faq_note(m.data)}"
+        for m in messages
+    )
+
+
+def _faq_note(data: dict[str, Any] | None) -> str:
+    """For an answer from the FAQ, the bank's question it matched and how closely, for the staff who read on."""
+    faq = (data or {}).get("faq")
+    if not isinstance(faq, dict):
+        return ""
+    return f' [FAQ {faq.get("key")}: matched "{faq.get("question")}", score {float(faq.get("score", 0)):.2f}]'
 
 
 def post_message(

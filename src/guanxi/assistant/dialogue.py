@@ -12,6 +12,7 @@ have signed in; every change goes through :class:`~guanxi.assistant.actions.Cust
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +21,11 @@ from guanxi.assistant.actions import CustomerActions
 from guanxi.assistant.chinese_script import detect_language
 from guanxi.assistant.dialogue_intents import ACTION_INTENTS
 from guanxi.assistant.dialogue_tasks import TASKS, TaskContext, money
-from guanxi.assistant.faq import KnowledgeBase
+from guanxi.assistant.faq import FaqMatch, KnowledgeBase
 from guanxi.assistant.intents import IntentModel
 from guanxi.assistant.replies import say
 from guanxi.assistant.slots import confirmation
+from guanxi.assistant.textnorm import normalise
 from guanxi.clock import now as clock_now
 from guanxi.codes import CaseType
 from guanxi.errors import GuanxiError
@@ -31,6 +33,14 @@ from guanxi.errors import GuanxiError
 MAX_MISSES = 2  # messages in a row not understood before a person takes over
 SMALL_TALK = {"greeting": "greeting", "thanks": "thanks", "goodbye": "goodbye"}
 NOT_UNDERSTOOD = "out_of_scope"
+# "How do I …", "what time …", "are there fees …", "怎么…", "几点…": asking how something works rather than
+# asking for it to be done. Read on normalised text (lower case, Simplified).
+_HOW_QUESTION = re.compile(
+    r"^\W*(?:(?:hi|hello|hey)\W+)?(?:how (?:do|does|can|could|should|would|long|often|many)\b|how to\b"
+    r"|what (?:time|happens|if|are the|is the|does|do)\b|when (?:do|does|is|are|will|can)\b"
+    r"|where (?:do|can|is|are)\b|why\b|are (?:there|branches)\b|is there\b|do i need\b)"
+    r"|怎么|如何|怎样|点样|几点|什么时候|为什么"
+)
 
 
 @dataclass
@@ -44,6 +54,13 @@ class Turn:
     confidence: float | None = None
     data: dict[str, Any] = field(default_factory=dict)
     handed_over_case: int | None = None  # the case the conversation became
+
+
+def _answer_from(match: FaqMatch, turn: Turn) -> None:
+    """Reply with the FAQ's answer, keeping the entry and the question it matched for staff."""
+    turn.state["misses"] = 0
+    turn.replies.append(match.answer)
+    turn.data["faq"] = {"key": match.key, "question": match.question, "score": round(match.score, 4)}
 
 
 def reply_language(text: str, current: str) -> str:
@@ -98,6 +115,8 @@ class Dialogue:
         state.pop("slots", None)
         if understood is None:
             self._not_understood(text, turn, actions, transcript)
+            return turn
+        if understood in TASKS and self._answered_from_faq(text, understood, turn):
             return turn
         state["misses"] = 0
         self._start(understood, text, turn, actions, transcript)
@@ -188,14 +207,28 @@ class Dialogue:
         for key in ("task", "step", "slots"):
             turn.state.pop(key, None)
 
+    def _answered_from_faq(self, text: str, intent: str, turn: Turn) -> bool:
+        """Answer a question about how something works from the FAQ rather than start a task.
+
+        "How do I activate my new card?" is not a request to unlock one, nor "what time do branches open
+        on Saturday?" one to book an appointment. When the message reads as such a question and the FAQ
+        answers it with an entry about something else than the task, the FAQ's answer is given; when the
+        entry is about the task itself ("how do I change my phone number?") the task starts.
+        """
+        if not _HOW_QUESTION.search(normalise(text)):
+            return False
+        match = self.faq.answer(text, turn.language)
+        if match is None or match.action == intent:
+            return False
+        _answer_from(match, turn)
+        return True
+
     def _not_understood(
         self, text: str, turn: Turn, actions: CustomerActions | None, transcript: Callable[[], str]
     ) -> None:
         match = self.faq.answer(text, turn.language)
         if match is not None:
-            turn.state["misses"] = 0
-            turn.replies.append(match.answer)
-            turn.data["faq"] = {"key": match.key, "question": match.question, "score": round(match.score, 4)}
+            _answer_from(match, turn)
             return
         misses = int(turn.state.get("misses", 0)) + 1
         turn.state["misses"] = misses
