@@ -5,6 +5,7 @@ question, a handover that opens a case with the transcript, and the refusals."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -120,6 +121,31 @@ def test_an_unauthenticated_balance_enquiry_is_refused_then_answered_after_sign_
     # and the conversation is on the customer's history
     contact = session.scalars(select(Interaction).where(Interaction.party_id == world.ids["own_party"])).all()
     assert [(i.channel, i.handled_by) for i in contact] == [("assistant", "assistant")]
+
+
+def test_a_balance_for_the_account_the_customer_names(chat, world, session):
+    from factories import make_account, make_product
+    from guanxi.parties.models import Party
+
+    # given a signed-in customer with a current account and a savings account ending in 7788
+    with session.begin():
+        savings = make_product(session, name="Smart savings", name_zh="智能儲蓄", family="savings")
+        own = session.get(Party, world.ids["own_party"])
+        make_account(session, own, savings, account_number="622200007788", balance=Decimal("50000.00"))
+    chat.start()
+    chat.sign_in(world.ids["own_party"])
+    # when they ask for their savings balance, and for the account ending 7788 in Chinese
+    # then only that account is told
+    assert chat.replies("what's the balance of my savings account?") == [
+        "Your balances:\nSmart savings (7788): CNY 50,000.00"
+    ]
+    assert chat.replies("尾號7788嘅戶口有幾多錢") == ["您的結餘：\n智能儲蓄（7788）：CNY 50,000.00"]
+    # when they name an account they do not have, they are told so, then shown every account
+    assert chat.replies("how much is on my credit card account?") == [
+        "I couldn't find an open account like that, so here are all of them.\n"
+        f"Everyday current account ({_ending(session, world)}): CNY 1,234.56\n"
+        "Smart savings (7788): CNY 50,000.00"
+    ]
 
 
 def _ending(session, world) -> str:

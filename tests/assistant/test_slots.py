@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 
 from guanxi.assistant.slots import (
+    AccountHint,
     CardHint,
     Money,
     confirmation,
+    extract_account,
     extract_amount,
     extract_branch,
     extract_card,
@@ -534,3 +536,46 @@ def test_confirmation_is_none_when_unclear(text: str) -> None:
     # When it is read
     # Then it is unclear
     assert confirmation(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "last4", "families"),
+    [
+        ("what's the balance of my savings account?", None, {"savings"}),
+        ("my current account", None, {"current"}),
+        ("how much do I owe on my loan", None, {"personal_loan", "mortgage"}),
+        ("home loan balance", None, {"mortgage"}),
+        ("personal loan", None, {"personal_loan"}),
+        ("account ending 4321", "4321", set()),
+        ("信用卡尾號1234欠多少", "1234", {"credit_card"}),
+        ("我的定期存款有多少", None, {"time_deposit"}),
+        ("房貸還欠幾多", None, {"mortgage"}),
+        ("我的理财和保险", None, {"wealth_fund", "insurance"}),
+    ],
+)
+def test_extract_account_reads_last_digits_and_kinds(text: str, last4: str | None, families: set[str]) -> None:
+    # Given a message naming one of the customer's accounts
+    # When the account is extracted
+    hint = extract_account(text)
+    # Then it holds the last four digits and the product families named
+    assert hint is not None
+    assert (hint.last4, set(hint.families)) == (last4, families)
+
+
+def test_an_account_hint_matches_by_family_and_ending() -> None:
+    # Given a hint for a savings account ending in 7788
+    hint = AccountHint("7788", frozenset({"savings"}))
+    # Then only an account of that family and ending matches
+    assert [hint.matches("savings", "7788"), hint.matches("savings", "1111"), hint.matches("current", "7788")] == [
+        True,
+        False,
+        False,
+    ]
+
+
+@pytest.mark.parametrize("text", [*NOTHING, "how much money do I have", "我有几多钱"])
+def test_extract_account_returns_none_when_no_account_is_named(text: str) -> None:
+    # Given a message that names no account
+    # When the account is extracted
+    # Then there is none
+    assert extract_account(text) is None

@@ -28,6 +28,7 @@ from guanxi.appointments.service import (
     reschedule_appointment,
 )
 from guanxi.appointments.slots import available_slots
+from guanxi.assistant.slots import AccountHint
 from guanxi.calendars.service import working_calendar
 from guanxi.cards.service import CardView, list_party_cards, lock_card, report_card_lost, unlock_card
 from guanxi.cases.schemas import CaseCreate
@@ -56,6 +57,7 @@ class BalanceLine:
     ending: str
     amount: Decimal | None
     currency: str
+    family: str
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,8 @@ class CustomerActions:
         assert self.actor.party_id is not None
         return self.actor.party_id
 
-    def balances(self) -> list[BalanceLine]:
-        """Balances of the customer's open accounts."""
+    def balances(self, account: AccountHint | None = None) -> list[BalanceLine]:
+        """Balances of the customer's open accounts (those ``account`` means, when given)."""
         with self._sessions() as session:
             accounts = list_party_accounts(session=session, actor=self.actor, party_id=self.party_id)
             products = {a.product_id for a in accounts}
@@ -115,19 +117,26 @@ class CustomerActions:
                 ending=a.account_number[-4:],
                 amount=a.balance,
                 currency=a.currency,
+                family=a.product_family,
             )
             for a in accounts
-            if a.status != "closed"
+            if a.status != "closed" and (account is None or account.matches(a.product_family, a.account_number[-4:]))
         ]
 
-    def recent_transactions(self, limit: int = 5) -> list[TransactionLine]:
-        """The latest transactions over all the customer's accounts, newest first."""
+    def recent_transactions(self, limit: int = 5, account: AccountHint | None = None) -> list[TransactionLine]:
+        """The latest transactions over the customer's accounts (those ``account`` means, when given), newest first."""
         lines: list[TransactionLine] = []
         with self._sessions() as session:
             accounts = list_party_accounts(session=session, actor=self.actor, party_id=self.party_id)
-            for account in accounts:
+            if account is not None:
+                accounts = [a for a in accounts if account.matches(a.product_family, a.account_number[-4:])]
+            for account_read in accounts:
                 page = list_account_transactions(
-                    session=session, actor=self.actor, lake_root=self._lake_root, account_id=account.id, limit=limit
+                    session=session,
+                    actor=self.actor,
+                    lake_root=self._lake_root,
+                    account_id=account_read.id,
+                    limit=limit,
                 )
                 lines += [
                     TransactionLine(

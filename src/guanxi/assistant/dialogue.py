@@ -24,7 +24,7 @@ from guanxi.assistant.dialogue_tasks import TASKS, TaskContext, money
 from guanxi.assistant.faq import FaqMatch, KnowledgeBase
 from guanxi.assistant.intents import IntentModel
 from guanxi.assistant.replies import say
-from guanxi.assistant.slots import confirmation
+from guanxi.assistant.slots import AccountHint, confirmation, extract_account
 from guanxi.assistant.textnorm import normalise
 from guanxi.clock import now as clock_now
 from guanxi.codes import CaseType
@@ -145,9 +145,9 @@ class Dialogue:
             turn.state["after_sign_in"] = text
             return
         if intent == "check_balance":
-            self._balances(turn, actions)
+            self._balances(turn, actions, extract_account(text))
         elif intent == "recent_transactions":
-            self._transactions(turn, actions)
+            self._transactions(turn, actions, extract_account(text))
         elif intent == "insights":
             self._insights(turn, actions)
         elif intent in TASKS:
@@ -263,13 +263,17 @@ class Dialogue:
         turn.data["case_id"] = case_id
         turn.replies.append(say("complaint_opened" if complaint else "handover", turn.language, case_id=case_id))
 
-    def _balances(self, turn: Turn, actions: CustomerActions | None) -> None:
+    def _balances(self, turn: Turn, actions: CustomerActions | None, account: AccountHint | None) -> None:
         assert actions is not None
-        lines = actions.balances()
+        lines = actions.balances(account) if account is not None else []
+        text = [say("balance_intro", turn.language)]
+        if not lines:  # no account named, or none like the one named: every account
+            if account is not None:
+                text = [say("no_such_account", turn.language)]
+            lines = actions.balances()
         if not lines:
             turn.replies.append(say("no_accounts", turn.language))
             return
-        text = [say("balance_intro", turn.language)]
         for line in lines:
             amount = "?" if line.amount is None else money(line.amount, line.currency)
             name = line.name_zh if turn.language.startswith("zh") and line.name_zh else line.name
@@ -277,13 +281,17 @@ class Dialogue:
         turn.replies.append("\n".join(text))
         turn.data["accounts"] = len(lines)
 
-    def _transactions(self, turn: Turn, actions: CustomerActions | None) -> None:
+    def _transactions(self, turn: Turn, actions: CustomerActions | None, account: AccountHint | None) -> None:
         assert actions is not None
-        lines = actions.recent_transactions()
+        lines = actions.recent_transactions(account=account) if account is not None else []
+        text = [say("transactions_intro", turn.language)]
+        if not lines:
+            if account is not None:
+                text = [say("no_such_account", turn.language)]
+            lines = actions.recent_transactions()
         if not lines:
             turn.replies.append(say("no_transactions", turn.language))
             return
-        text = [say("transactions_intro", turn.language)]
         for line in lines:
             signed = line.amount if line.direction == "credit" else -line.amount
             text.append(

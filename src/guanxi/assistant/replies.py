@@ -53,6 +53,11 @@ REPLIES: dict[str, tuple[str, str, str]] = {
     ),
     "balance_line": ("{name} ({ending}): {amount}", "{name}（{ending}）：{amount}", "{name}（{ending}）：{amount}"),
     "balance_intro": ("Your balances:", "您的結餘：", "您的余额："),
+    "no_such_account": (
+        "I couldn't find an open account like that, so here are all of them.",
+        "找不到符合的有效戶口，以下是您所有的戶口。",
+        "找不到符合的有效账户，以下是您所有的账户。",
+    ),
     "no_accounts": ("You have no open accounts with us.", "您沒有有效的戶口。", "您没有有效的账户。"),
     "transactions_intro": ("Your latest transactions:", "您最近的交易：", "您最近的交易："),
     "transaction_line": (

@@ -19,6 +19,9 @@ Recognised:
   ``December 5th``, ``2026-12-05``, ``in 3 days``, ``三天后``, ``5号``, ``5 weeks ago``, ``last night``,
   ``next week friday``, ``thursday in two weeks``; ``10:30``, ``3:15pm``, ``noon``, ``20 past 3``,
   ``quarter to 4``, ``25 to 7 p.m.``, ``9 05 in the morning``, ``at 12``, ``下午三点半``, ``晚上7点``, ``15点``;
+- accounts (``extract_account``): the last four digits as for cards, and the kinds of account named
+  (``savings``, ``current account``, ``credit card``, ``time deposit``, ``mortgage``, ``loan``, ``fund``,
+  ``insurance``, ``活期``, ``定期``, ``信用卡``, ``房贷``, ``贷款``, ``理财``, ``保险``);
 - cards (``extract_card``): the last four digits after ``ending (in)``, ``last four``, ``尾号``, ``后四位``
   or a mask (``**** 1234``), and the kind: debit (``debit card``, ``借记卡``, ``储蓄卡``) or credit
   (``credit card``, ``信用卡``; Hong Kong's ``咭`` counts as ``卡``);
@@ -41,9 +44,11 @@ from guanxi.assistant.slots_datetime import extract_date, extract_time
 from guanxi.assistant.textnorm import normalise, words
 
 __all__ = [
+    "AccountHint",
     "CardHint",
     "Money",
     "confirmation",
+    "extract_account",
     "extract_amount",
     "extract_branch",
     "extract_card",
@@ -60,6 +65,18 @@ class Money:
 
     amount: Decimal
     currency: str | None
+
+
+@dataclass(frozen=True)
+class AccountHint:
+    """Which of their accounts a message means: its last four digits and/or product families it names."""
+
+    last4: str | None
+    families: frozenset[str]
+
+    def matches(self, family: str, ending: str) -> bool:
+        """Whether an account of ``family`` whose number ends in ``ending`` is one the message means."""
+        return (self.last4 is None or ending == self.last4) and (not self.families or family in self.families)
 
 
 @dataclass(frozen=True)
@@ -196,6 +213,31 @@ _CARD_LAST4 = re.compile(
 )
 _DEBIT = re.compile(r"\bdebit\s*card|借记卡|储蓄卡")
 _CREDIT = re.compile(r"\bcredit\s*card|信用卡|贷记卡")
+
+
+# Product families as customers name their accounts; a plain "loan" may be either kind.
+_ACCOUNT_WORDS = (
+    (frozenset({"time_deposit"}), re.compile(r"\b(?:time|fixed|term)\s+deposits?\b|定期")),
+    (frozenset({"credit_card"}), re.compile(r"\bcredit\s*cards?\b|信用卡|贷记卡")),
+    (frozenset({"mortgage"}), re.compile(r"\bmortgages?\b|\bhome\s+loans?\b|房贷|按揭")),
+    (frozenset({"personal_loan"}), re.compile(r"\bpersonal\s+loans?\b|私人贷款|个人贷款")),
+    (frozenset({"personal_loan", "mortgage"}), re.compile(r"(?<!home )(?<!personal )\bloans?\b|(?<![房人])贷款")),
+    (frozenset({"savings"}), re.compile(r"\bsavings?\b|储蓄(?:账户|户口|存款)")),
+    (frozenset({"current"}), re.compile(r"\b(?:current|checking|cheque)\s+accounts?\b|活期")),
+    (frozenset({"wealth_fund"}), re.compile(r"\b(?:funds?|wealth|investments?)\b|理财|基金")),
+    (frozenset({"insurance"}), re.compile(r"\b(?:insurance|polic(?:y|ies))\b|保险|保单")),
+)
+
+
+def extract_account(text: str) -> AccountHint | None:
+    """The account a message means, by last four digits (``account ending 4321``, ``尾号4321``) and/or the
+    kinds of account it names (``savings``, ``credit card``, ``定期``, ``房贷``); None when it names none."""
+    norm = _fold(text)
+    match = _CARD_LAST4.search(norm)
+    families = frozenset().union(*(kinds for kinds, pattern in _ACCOUNT_WORDS if pattern.search(norm)))
+    if match is None and not families:
+        return None
+    return AccountHint(match.group("last4") if match else None, families)
 
 
 def extract_card(text: str) -> CardHint | None:
