@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from guanxi.scoring.estimators import GradientBoostingModel, Scorecard
+from guanxi.scoring.estimators import SCORECARD_C_CHOICES, GradientBoostingModel, Scorecard
 from guanxi.scoring.tabular import load_dataset
 
 
@@ -114,3 +114,28 @@ def test_unseen_and_missing_values_still_score(credit):
     # then both give a probability between 0 and 1
     assert 0 < card.predict_proba(odd)[0, 1] < 1
     assert 0 < model.predict_proba(odd)[0, 1] < 1
+
+
+def test_scorecard_chooses_its_regularisation_on_inner_folds_and_keeps_signs_sane(credit):
+    # given a scorecard without a regularisation strength and one with C = 1
+    chosen = Scorecard().fit(credit.X, credit.y)
+    fixed = Scorecard(C=1.0).fit(credit.X, credit.y)
+    # when they are fitted
+    # then the first took a strength from the grid, the second kept the one it was given
+    assert chosen.C_ in SCORECARD_C_CHOICES
+    assert fixed.C_ == 1.0
+    # and every kept characteristic's coefficient is negative (its points fall as its WoE says risk rises)
+    assert (chosen.logistic_.coef_[0] < 0).all()
+    assert len(chosen.logistic_.coef_[0]) == len(chosen.characteristics_)
+
+
+def test_a_collinear_copy_cannot_take_a_reversed_sign():
+    # given a risk driver and an almost exact copy of it, so that an unconstrained fit splits them with opposite signs
+    rng = np.random.default_rng(3)
+    driver = rng.uniform(0, 1, 2000)
+    frame = pd.DataFrame({"driver": driver, "copy": driver + rng.normal(0, 0.01, 2000)})
+    y = (rng.uniform(0, 1, 2000) < 1 / (1 + np.exp(-(-2 + 3 * driver)))).astype(int)
+    # when a scorecard is fitted
+    card = Scorecard(C=1.0).fit(frame, y)
+    # then no coefficient is positive
+    assert (card.logistic_.coef_[0] < 0).all()

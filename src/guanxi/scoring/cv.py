@@ -16,7 +16,8 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import StratifiedKFold
 
 from guanxi.errors import ValidationFailed
-from guanxi.scoring.estimators import GradientBoostingModel, Scorecard
+from guanxi.scoring.blend import BlendedBoostingModel
+from guanxi.scoring.estimators import Scorecard
 from guanxi.scoring.metrics import calibration_table, evaluate
 from guanxi.scoring.tabular import Dataset
 
@@ -44,7 +45,7 @@ def make_estimator(kind: str, **params: Any) -> BaseEstimator:
         )
     if kind == "scorecard":
         return Scorecard(**params)
-    return GradientBoostingModel(**params)
+    return BlendedBoostingModel(**params)
 
 
 def baseline_estimator() -> BaseEstimator:

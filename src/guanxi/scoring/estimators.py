@@ -29,7 +29,23 @@ LARGE_ROWS = 20_000  # from here on: one hold-out instead of inner folds, a fast
 SMALL_LEARNING_RATE = 0.02
 LARGE_LEARNING_RATE = 0.05
 HOLDOUT_SHARE = 0.2
+SCORECARD_C_CHOICES = (0.01, 0.03, 0.1, 0.3, 1.0)  # L2 strengths a scorecard tries on inner folds
+SCORECARD_INNER_FOLDS = 3
 MANY_ROWS = 100_000  # below this, one thread beats several (thread start-up and contention cost more)
+
+
+def inner_splits(y: np.ndarray, folds: int, *, large: bool, random_state: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The inner (train, validation) row splits: stratified folds, or one stratified hold-out on large data."""
+    rows = np.arange(len(y))
+    if large:
+        from sklearn.model_selection import train_test_split
+
+        fit_rows, held_rows = train_test_split(rows, test_size=HOLDOUT_SHARE, stratify=y, random_state=random_state)
+        return [(fit_rows, held_rows)]
+    from sklearn.model_selection import StratifiedKFold
+
+    k = max(2, min(folds, int(min(y.sum(), len(y) - y.sum()))))
+    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state).split(rows, y))
 
 
 @dataclass(frozen=True)
@@ -124,13 +140,13 @@ class GradientBoostingModel(ClassifierMixin, BaseEstimator):
             candidates: tuple[int, ...] = (self.num_leaves,)
         else:
             candidates = LARGE_LEAF_CHOICES if large else SMALL_LEAF_CHOICES
-        best: tuple[float, int, int] | None = None
+        best: tuple[float, int, int, np.ndarray] | None = None
         for leaves in candidates:
-            loss, rounds = self._search_rounds(lgb, X, y, leaves, large)
+            loss, rounds, held_out = self._search_rounds(lgb, X, y, leaves, large)
             if best is None or loss < best[0]:
-                best = (loss, leaves, rounds)
+                best = (loss, leaves, rounds, held_out)
         assert best is not None
-        _, self.num_leaves_, self.n_rounds_ = best
+        _, self.num_leaves_, self.n_rounds_, self.inner_raw_ = best
         # several boosters that differ only in their row and column samples, averaged in log-odds: less variance
         self.boosters_ = [
             lgb.train(
@@ -140,16 +156,19 @@ class GradientBoostingModel(ClassifierMixin, BaseEstimator):
         ]
         return self
 
-    def _search_rounds(self, lgb: Any, X: pd.DataFrame, y: np.ndarray, leaves: int, large: bool) -> tuple[float, int]:
-        """Inner validation log-loss and the tree count for the full data, for one tree size."""
+    def _search_rounds(
+        self, lgb: Any, X: pd.DataFrame, y: np.ndarray, leaves: int, large: bool
+    ) -> tuple[float, int, np.ndarray]:
+        """Inner validation log-loss, the tree count for the full data, and the held-out log-odds of each row.
+
+        The log-odds are NaN for rows no inner model held out (the training part of a single hold-out).
+        """
         params = self._params(leaves, len(y))
         stop = [lgb.early_stopping(self.early_stopping_rounds, verbose=False)]
+        splits = inner_splits(y, self.inner_folds, large=large, random_state=self.random_state)
+        held_out = np.full(len(y), np.nan)
         if large:  # plenty of rows: one stratified hold-out is as reliable as folds, at a third of the cost
-            from sklearn.model_selection import train_test_split
-
-            fit_rows, held_rows = train_test_split(
-                np.arange(len(y)), test_size=HOLDOUT_SHARE, stratify=y, random_state=self.random_state
-            )
+            fit_rows, held_rows = splits[0]
             train = lgb.Dataset(X.iloc[fit_rows], y[fit_rows])
             held = lgb.Dataset(X.iloc[held_rows], y[held_rows], reference=train)
             booster = lgb.train(
@@ -161,22 +180,24 @@ class GradientBoostingModel(ClassifierMixin, BaseEstimator):
             )
             rounds = max(1, booster.best_iteration)
             loss = float(booster.best_score["valid_0"]["binary_logloss"])
-            return loss, max(1, round(rounds / (1 - HOLDOUT_SHARE)))
-        folds = max(2, min(self.inner_folds, int(min(y.sum(), len(y) - y.sum()))))
+            held_out[held_rows] = booster.predict(X.iloc[held_rows], num_iteration=rounds, raw_score=True)
+            return loss, max(1, round(rounds / (1 - HOLDOUT_SHARE))), held_out
+        folds = len(splits)
         history = lgb.cv(
             params,
             lgb.Dataset(X, y, free_raw_data=False),
             num_boost_round=self.max_rounds,
-            nfold=folds,
-            stratified=True,
-            seed=self.random_state,
+            folds=splits,  # the same stratified folds lgb.cv would draw itself, named so the rows are known
             metrics="binary_logloss",
             callbacks=stop,
+            return_cvbooster=True,
         )
         losses = history["valid binary_logloss-mean"]
         rounds = int(np.argmin(losses)) + 1
+        for booster, (_, held_rows) in zip(history["cvbooster"].boosters, splits, strict=True):
+            held_out[held_rows] = booster.predict(X.iloc[held_rows], num_iteration=rounds, raw_score=True)
         # the inner models saw (k-1)/k of the rows; the full fit earns proportionally more trees
-        return float(losses[rounds - 1]), max(1, round(rounds * folds / (folds - 1)))
+        return float(losses[rounds - 1]), max(1, round(rounds * folds / (folds - 1))), held_out
 
     def _raw(self, X: pd.DataFrame, **kwargs: object) -> np.ndarray:
         """The boosters' mean raw output (log-odds, or contributions with ``pred_contrib``)."""
@@ -253,7 +274,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         monotonic_trend: str = "auto_asc_desc",
         min_iv: float = 0.02,
         min_bin_size: float = 0.05,
-        C: float = 1.0,
+        C: float | None = None,
     ) -> None:
         self.base_points = base_points
         self.base_odds = base_odds
@@ -279,16 +300,28 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         return self.base_points + self.pdo * np.log2(np.asarray(odds, dtype=float) / self.base_odds)
 
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> Scorecard:
-        """Bin every characteristic, keep the informative ones, fit the regression, and scale points."""
-        from optbinning import BinningProcess
+        """Bin every characteristic, keep the informative ones, fit the regression, and scale points.
 
+        Without ``C`` the regression's L2 strength is chosen on inner folds of the training rows, the
+        bins refitted in each so that the held-out rows' WoE never saw their own labels.
+        """
         y = np.asarray(y, dtype=int)
         self.classes_ = np.array([0, 1])
         self.feature_names_in_ = np.array(list(X.columns), dtype=object)
         self.n_features_in_ = X.shape[1]
+        self.C_ = self.C if self.C is not None else self._choose_c(X, y)
+        self.binning_, self.information_values_ = self._bin(X, y)
+        self.characteristics_, self.logistic_ = self._regress(self._woe(X), y, self.C_)
+        self.table_ = self._build_table()
+        return self
+
+    def _bin(self, X: pd.DataFrame, y: np.ndarray) -> tuple[Any, dict[str, float]]:
+        """Optimal bins of every characteristic, and each one's information value."""
+        from optbinning import BinningProcess
+
         categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
         trends = {c: {"monotonic_trend": self.monotonic_trend} for c in X.columns if c not in categorical}
-        self.binning_ = BinningProcess(
+        binning = BinningProcess(
             list(X.columns),
             categorical_variables=categorical,
             min_bin_size=self.min_bin_size,
@@ -296,25 +329,42 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         )
         with warnings.catch_warnings():  # optbinning's own pandas deprecation warnings are not the user's business
             warnings.simplefilter("ignore")
-            self.binning_.fit(_plain(X), y)
-            summary = self.binning_.summary().sort_values("iv", ascending=False, kind="mergesort")
-        self.information_values_ = {str(n): float(v) for n, v in zip(summary["name"], summary["iv"], strict=True)}
-        selected = [n for n in self.feature_names_in_ if self.information_values_[n] >= self.min_iv]
+            binning.fit(_plain(X), y)
+            summary = binning.summary().sort_values("iv", ascending=False, kind="mergesort")
+        return binning, {str(n): float(v) for n, v in zip(summary["name"], summary["iv"], strict=True)}
+
+    def _regress(self, woe: pd.DataFrame, y: np.ndarray, c: float) -> tuple[list[str], LogisticRegression]:
+        """The kept characteristics and the regression on their WoE."""
+        values = self.information_values_ if hasattr(self, "information_values_") else {}
+        ranked = sorted(values, key=lambda n: -values[n])
+        selected = [str(n) for n in woe.columns if values.get(str(n), 0.0) >= self.min_iv]
         if not selected:  # nothing reaches the IV floor: keep the single most informative characteristic
-            selected = [str(summary["name"].iloc[0])]
-        woe = self._woe(X)
-        # a characteristic whose coefficient has the wrong sign (collinearity) would reverse its bins' points
-        while True:
-            model = LogisticRegression(C=self.C, max_iter=1000).fit(woe[selected], y)
-            # optbinning's WoE is high where the event is rare, so a sane coefficient is negative
-            wrong = [(coef, name) for coef, name in zip(model.coef_[0], selected, strict=True) if coef > 0]
-            if not wrong or len(selected) == 1:
-                break
-            selected.remove(max(wrong)[1])
-        self.characteristics_ = selected
-        self.logistic_ = model
-        self.table_ = self._build_table()
-        return self
+            selected = ranked[:1]
+        # optbinning's WoE is high where the event is rare, so a sane coefficient is negative; a positive
+        # one (collinearity) would reverse its bins' points: the fit keeps every coefficient at or below 0,
+        # and a characteristic whose coefficient ends at 0 adds nothing and is left out
+        model = _sign_constrained_logistic(woe[selected].to_numpy(), y, c)
+        kept = [i for i, coef in enumerate(model.coef_[0]) if coef < -1e-6] or [int(np.argmin(model.coef_[0]))]
+        if len(kept) < len(selected):
+            selected = [selected[i] for i in kept]
+            model = _sign_constrained_logistic(woe[selected].to_numpy(), y, c)
+        return selected, model
+
+    def _choose_c(self, X: pd.DataFrame, y: np.ndarray) -> float:
+        """The L2 strength with the lowest held-out log-loss over inner folds (bins refitted in each)."""
+        splits = inner_splits(y, SCORECARD_INNER_FOLDS, large=False, random_state=0)
+        held = {c: np.full(len(y), np.nan) for c in SCORECARD_C_CHOICES}
+        for fit_rows, held_rows in splits:
+            inner = Scorecard(min_iv=self.min_iv, min_bin_size=self.min_bin_size, monotonic_trend=self.monotonic_trend)
+            inner.feature_names_in_ = self.feature_names_in_
+            inner.binning_, inner.information_values_ = inner._bin(X.iloc[fit_rows], y[fit_rows])
+            woe_fit, woe_held = inner._woe(X.iloc[fit_rows]), inner._woe(X.iloc[held_rows])
+            for c in SCORECARD_C_CHOICES:
+                selected, model = inner._regress(woe_fit, y[fit_rows], c)
+                held[c][held_rows] = model.decision_function(woe_held[selected].to_numpy())
+        losses = {c: float(np.mean(np.logaddexp(0.0, v) - y * v)) for c, v in held.items()}
+        # the lowest loss; among equals the weakest regularisation (the classic scorecard)
+        return min(SCORECARD_C_CHOICES, key=lambda c: (round(losses[c], 9), -c))
 
     def _woe(self, X: pd.DataFrame) -> pd.DataFrame:
         """Each characteristic's WoE per row (empirical WoE for missing values, 0 for unseen categories)."""
@@ -383,7 +433,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probability of each class (the PD is column 1), from the calibrated logistic regression."""
         check_is_fitted(self, "logistic_")
-        p = self.logistic_.predict_proba(self._woe(X)[self.characteristics_])[:, 1]
+        p = self.logistic_.predict_proba(self._woe(X)[self.characteristics_].to_numpy())[:, 1]
         return np.column_stack([1 - p, p])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -413,6 +463,29 @@ class Scorecard(ClassifierMixin, BaseEstimator):
                 )
             out.append(reasons)
         return out
+
+
+def _sign_constrained_logistic(woe: np.ndarray, y: np.ndarray, c: float) -> LogisticRegression:
+    """L2 logistic regression (scikit-learn's objective at strength ``c``) with every coefficient at most 0."""
+    from scipy.optimize import minimize
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = woe @ theta[:-1] + theta[-1]
+        residual = 1.0 / (1.0 + np.exp(-z)) - y
+        loss = c * float(np.sum(np.logaddexp(0.0, z) - y * z)) + 0.5 * float(theta[:-1] @ theta[:-1])
+        gradient = np.append(c * (woe.T @ residual) + theta[:-1], c * residual.sum())
+        return loss, gradient
+
+    share = min(max(float(y.mean()), 1e-6), 1 - 1e-6)
+    start = np.append(np.zeros(woe.shape[1]), math.log(share / (1 - share)))
+    bounds = [(None, 0.0)] * woe.shape[1] + [(None, None)]
+    theta = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds).x
+    model = LogisticRegression(C=c)
+    model.classes_ = np.array([0, 1])
+    model.coef_ = theta[:-1].reshape(1, -1)
+    model.intercept_ = theta[-1:].copy()
+    model.n_features_in_ = woe.shape[1]
+    return model
 
 
 def _plain(X: pd.DataFrame) -> pd.DataFrame:
