@@ -123,7 +123,11 @@ def zero_filled(group: FeatureGroup) -> set[str]:
 
 
 def assemble_sql(groups: tuple[FeatureGroup, ...]) -> str:
-    """The final table: the population joined to every group, each feature a DOUBLE, by party."""
+    """The final table: the population joined to every group, each feature a DOUBLE (unordered).
+
+    :func:`run_features` sorts it by party in Arrow: sorting there moves one index, where sorting in
+    the query carries every feature column through the engine's sort (most of the assembly's time).
+    """
     columns: list[str] = []
     joins: list[str] = []
     for group in groups:
@@ -132,10 +136,7 @@ def assemble_sql(groups: tuple[FeatureGroup, ...]) -> str:
             cast = f"CAST(g_{group.name}.{f.name} AS DOUBLE)"
             columns.append(f"coalesce({cast}, 0) AS {f.name}" if f.name in zero else f"{cast} AS {f.name}")
         joins.append(f"LEFT JOIN g_{group.name} ON g_{group.name}.party_id = population.party_id")
-    return (
-        f"SELECT population.party_id, {', '.join(columns)} FROM population {' '.join(joins)} "
-        "ORDER BY population.party_id"
-    )
+    return f"SELECT population.party_id, {', '.join(columns)} FROM population {' '.join(joins)}"
 
 
 def feature_schema(groups: tuple[FeatureGroup, ...]) -> pa.Schema:
@@ -184,7 +185,7 @@ def run_features(
             )
         step(group.name, rows, started)
     started = time.perf_counter()
-    table = engine.fetch(assemble_sql(groups)).cast(feature_schema(groups))
+    table = engine.fetch(assemble_sql(groups)).sort_by("party_id").cast(feature_schema(groups))
     step("assemble", table.num_rows, started)
     return table, timings
 

@@ -9,15 +9,14 @@
 --   share_pos: {unit: share, en: "Share of card-terminal transactions, 90 days", zh: "90天刷卡交易佔比"}
 --   digital_share: {unit: share, en: "Share of customer-initiated transactions made digitally, 90 days", zh: "90天數碼渠道交易佔比"}
 WITH by_party AS (
-    -- counts per account, month and channel (account_month), added up per customer: a customer
-    -- with no customer-initiated transaction in 90 days has no row, so the shares stay unknown
-    SELECT h.party_id, sum(m.ch_all) AS n, sum(m.ch_branch) AS branch, sum(m.ch_atm) AS atm,
-           sum(m.ch_online) AS online, sum(m.ch_mobile) AS mobile, sum(m.ch_wechat_pay) AS wechat_pay,
-           sum(m.ch_pos) AS pos
-    FROM account_month m
-    JOIN holder h ON h.account_id = m.account_id
-    WHERE m.ch_all > 0
-    GROUP BY h.party_id
+    -- counts per customer, month and channel (party_month), added up: a customer with no
+    -- customer-initiated transaction in 90 days has no row, so the shares stay unknown
+    SELECT party_id, sum(ch_all) AS n, sum(ch_branch) AS branch, sum(ch_atm) AS atm,
+           sum(ch_online) AS online, sum(ch_mobile) AS mobile, sum(ch_wechat_pay) AS wechat_pay,
+           sum(ch_pos) AS pos
+    FROM party_month
+    WHERE ch_all > 0
+    GROUP BY party_id
 )
 SELECT party_id,
        branch / NULLIF(CAST(n AS DOUBLE), 0) AS share_branch,

@@ -10,18 +10,17 @@
 --   inflow_90d: {unit: base currency, en: "Money in over the last 90 days", zh: "近90天收入"}
 --   inflow_365d: {unit: base currency, en: "Money in over the last 365 days", zh: "近365天收入"}
 --   days_since_last_txn: {unit: days, en: "Days since the last transaction", zh: "距上次交易天數"}
-SELECT h.party_id,
-       -- sums per account and month (account_month), added up over each customer's accounts
-       sum(m.n_30d) AS txn_count_30d,
-       sum(m.n_90d) AS txn_count_90d,
-       sum(m.n_365d) AS txn_count_365d,
-       sum(m.out_30d) AS spend_30d,
-       sum(m.out_90d) AS spend_90d,
-       sum(m.out_365d) AS spend_365d,
-       sum(m.in_90d) AS inflow_90d,
-       sum(m.in_365d) AS inflow_365d,
+SELECT party_id,
+       -- sums per customer and month (party_month), added up over the months
+       sum(n_30d) AS txn_count_30d,
+       sum(n_90d) AS txn_count_90d,
+       sum(n_365d) AS txn_count_365d,
+       sum(out_30d) AS spend_30d,
+       sum(out_90d) AS spend_90d,
+       sum(out_365d) AS spend_365d,
+       sum(in_90d) AS inflow_90d,
+       sum(in_365d) AS inflow_365d,
        -- the youngest transaction's age: the age of the latest one
-       date_diff('day', CAST(max(m.last_at) AS DATE), CAST({as_of} AS DATE)) AS days_since_last_txn
-FROM account_month m
-JOIN holder h ON h.account_id = m.account_id
-GROUP BY h.party_id
+       date_diff('day', CAST(max(last_at) AS DATE), CAST({as_of} AS DATE)) AS days_since_last_txn
+FROM party_month
+GROUP BY party_id

@@ -6,12 +6,10 @@
 --   salary_avg_3m: {unit: base currency, en: "Average monthly salary, last 3 months", zh: "近3個月平均月薪"}
 --   salary_change: {unit: share, en: "Salary change, last 3 months against the 3 before", zh: "近3個月薪金相對前3個月的變化"}
 WITH monthly AS (
-    -- a month counts when it has a salary credit within 200 days
-    SELECT h.party_id, m.months_ago, sum(m.salary) AS salary
-    FROM account_month m
-    JOIN holder h ON h.account_id = m.account_id
-    WHERE m.salary_n > 0
-    GROUP BY h.party_id, m.months_ago
+    -- a month counts when it has a salary credit within 200 days (party_month: per customer and month)
+    SELECT party_id, months_ago, salary
+    FROM party_month
+    WHERE salary_n > 0
 )
 SELECT party_id,
        sum(CASE WHEN months_ago BETWEEN 1 AND 6 THEN 1 ELSE 0 END) AS salary_months_6m,

@@ -15,28 +15,22 @@
 --   spend_share_entertainment: {unit: share, en: "Share of 365-day card and bill spending on entertainment", zh: "365天消費中娛樂佔比"}
 --   spend_share_insurance: {unit: share, en: "Share of 365-day card and bill spending on insurance", zh: "365天消費中保險佔比"}
 --   spend_share_cash: {unit: share, en: "Share of 365-day card and bill spending on cash", zh: "365天消費中現金佔比"}
-WITH by_category AS (
-    -- one sum per customer and category first (from the sums per account, account_category): the
-    -- shares below then read a few rows per customer
-    SELECT h.party_id, c.merchant_category, sum(c.spent) AS spent
-    FROM account_category c
-    JOIN holder h ON h.account_id = c.account_id
-    GROUP BY h.party_id, c.merchant_category
-)
-SELECT party_id,
-       sum(CASE WHEN merchant_category = 'groceries' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_groceries,
-       sum(CASE WHEN merchant_category = 'restaurants' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_restaurants,
-       sum(CASE WHEN merchant_category = 'transport' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_transport,
-       sum(CASE WHEN merchant_category = 'fuel' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_fuel,
-       sum(CASE WHEN merchant_category = 'utilities' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_utilities,
-       sum(CASE WHEN merchant_category = 'telecom' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_telecom,
-       sum(CASE WHEN merchant_category = 'retail' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_retail,
-       sum(CASE WHEN merchant_category = 'electronics' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_electronics,
-       sum(CASE WHEN merchant_category = 'travel' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_travel,
-       sum(CASE WHEN merchant_category = 'health' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_health,
-       sum(CASE WHEN merchant_category = 'education' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_education,
-       sum(CASE WHEN merchant_category = 'entertainment' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_entertainment,
-       sum(CASE WHEN merchant_category = 'insurance' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_insurance,
-       sum(CASE WHEN merchant_category = 'cash' THEN spent ELSE 0 END) / NULLIF(sum(spent), 0) AS spend_share_cash
-FROM by_category
-GROUP BY party_id
+SELECT h.party_id,
+       -- sums per account (account_spend), added up over each customer's accounts
+       sum(s.spent_groceries) / NULLIF(sum(s.spent), 0) AS spend_share_groceries,
+       sum(s.spent_restaurants) / NULLIF(sum(s.spent), 0) AS spend_share_restaurants,
+       sum(s.spent_transport) / NULLIF(sum(s.spent), 0) AS spend_share_transport,
+       sum(s.spent_fuel) / NULLIF(sum(s.spent), 0) AS spend_share_fuel,
+       sum(s.spent_utilities) / NULLIF(sum(s.spent), 0) AS spend_share_utilities,
+       sum(s.spent_telecom) / NULLIF(sum(s.spent), 0) AS spend_share_telecom,
+       sum(s.spent_retail) / NULLIF(sum(s.spent), 0) AS spend_share_retail,
+       sum(s.spent_electronics) / NULLIF(sum(s.spent), 0) AS spend_share_electronics,
+       sum(s.spent_travel) / NULLIF(sum(s.spent), 0) AS spend_share_travel,
+       sum(s.spent_health) / NULLIF(sum(s.spent), 0) AS spend_share_health,
+       sum(s.spent_education) / NULLIF(sum(s.spent), 0) AS spend_share_education,
+       sum(s.spent_entertainment) / NULLIF(sum(s.spent), 0) AS spend_share_entertainment,
+       sum(s.spent_insurance) / NULLIF(sum(s.spent), 0) AS spend_share_insurance,
+       sum(s.spent_cash) / NULLIF(sum(s.spent), 0) AS spend_share_cash
+FROM account_spend s
+JOIN holder h ON h.account_id = s.account_id
+GROUP BY h.party_id
