@@ -250,7 +250,10 @@ def test_extract_date_reads_late_december_as_last_year_in_january() -> None:
     assert extract_date("Dec 28", dt.date(2027, 1, 2)) == dt.date(2026, 12, 28)
 
 
-@pytest.mark.parametrize("text", [*NOTHING, "2月30日", "Feb 30", "2026-13-01", "thus", "the card", "500元"])
+@pytest.mark.parametrize(
+    "text",
+    [*NOTHING, "2月30日", "Feb 30", "2026-13-01", "thus", "the card", "500元", "my 2nd appointment", "the 1st one"],
+)
 def test_extract_date_returns_none_without_a_real_date(text: str) -> None:
     # Given a message with no date, or an impossible one
     # When the date is extracted

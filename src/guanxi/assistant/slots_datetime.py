@@ -32,6 +32,8 @@ _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(?:the\s+)?(?P<d>\d{{1,2}}){_ORDINAL}(?!
 _DAY_ONLY = re.compile(
     rf"(?<![\d月{_CN_SMALL}])(?P<d>{_SMALL})\s*号"
     rf"|\b(?:(?P<p>next|last|this)\s+)?(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)\b"
+    # "my 2nd appointment", "the 1st one" count things, they are no day
+    r"(?!\s*(?:appointments?|bookings?|cards?|ones?|times?|accounts?|payments?|transactions?|floor|of\s+(?:my|the|these|those)\b))"
 )
 # "in 3 days", "3 days from now", "三天后", "两个星期后".
 _WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
