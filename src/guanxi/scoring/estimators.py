@@ -23,6 +23,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from guanxi.scoring.scorecard_fit import plain_frame, sign_constrained_logistic
+
 SMALL_LEAF_CHOICES = (7, 15, 31)  # tree sizes tried on inner data; small trees suit files of a few thousand rows
 LARGE_LEAF_CHOICES = (15, 31, 63)
 LARGE_ROWS = 20_000  # from here on: one hold-out instead of inner folds, a faster learning rate, larger trees
@@ -275,6 +277,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         min_iv: float = 0.02,
         min_bin_size: float = 0.05,
         C: float | None = None,
+        max_crosses: int = 2,
     ) -> None:
         self.base_points = base_points
         self.base_odds = base_odds
@@ -283,6 +286,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         self.min_iv = min_iv
         self.min_bin_size = min_bin_size
         self.C = C
+        self.max_crosses = max_crosses
 
     @property
     def factor_(self) -> float:
@@ -303,21 +307,25 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         """Bin every characteristic, keep the informative ones, fit the regression, and scale points.
 
         Without ``C`` the regression's L2 strength is chosen on inner folds of the training rows, the
-        bins refitted in each so that the held-out rows' WoE never saw their own labels.
+        bins refitted in each so that the held-out rows' WoE never saw their own labels; the same folds
+        choose up to ``max_crosses`` two-way characteristics (see :mod:`guanxi.scoring.scorecard_cross`).
         """
         y = np.asarray(y, dtype=int)
         self.classes_ = np.array([0, 1])
         self.feature_names_in_ = np.array(list(X.columns), dtype=object)
         self.n_features_in_ = X.shape[1]
-        self.C_ = self.C if self.C is not None else self._choose_c(X, y)
-        self.binning_, self.information_values_ = self._bin(X, y)
+        self.C_, folds = self._inner(X, y) if self.C is None or self.max_crosses > 0 else (self.C, [])
+        self._bin(X, y)
+        self.crosses_ = self._cross(X, y, folds)
         self.characteristics_, self.logistic_ = self._regress(self._woe(X), y, self.C_)
         self.table_ = self._build_table()
         return self
 
-    def _bin(self, X: pd.DataFrame, y: np.ndarray) -> tuple[Any, dict[str, float]]:
-        """Optimal bins of every characteristic, and each one's information value."""
+    def _bin(self, X: pd.DataFrame, y: np.ndarray) -> None:
+        """Optimal bins of every characteristic, smoothed two-bin cuts where optbinning found one bin, and IVs."""
         from optbinning import BinningProcess
+
+        from guanxi.scoring.scorecard_bins import fallback_bins
 
         categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
         trends = {c: {"monotonic_trend": self.monotonic_trend} for c in X.columns if c not in categorical}
@@ -329,9 +337,14 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         )
         with warnings.catch_warnings():  # optbinning's own pandas deprecation warnings are not the user's business
             warnings.simplefilter("ignore")
-            binning.fit(_plain(X), y)
-            summary = binning.summary().sort_values("iv", ascending=False, kind="mergesort")
-        return binning, {str(n): float(v) for n, v in zip(summary["name"], summary["iv"], strict=True)}
+            binning.fit(plain_frame(X), y)
+            summary = binning.summary()
+        values = {str(n): float(v) for n, v in zip(summary["name"], summary["iv"], strict=True)}
+        self.binning_ = binning
+        self.fallback_bins_ = fallback_bins(X, y, binning, min_iv=self.min_iv, min_bin_size=self.min_bin_size)
+        values.update({name: bins.iv for name, bins in self.fallback_bins_.items()})
+        # most informative first; equal values keep the column order
+        self.information_values_ = dict(sorted(values.items(), key=lambda item: -item[1]))
 
     def _regress(self, woe: pd.DataFrame, y: np.ndarray, c: float) -> tuple[list[str], LogisticRegression]:
         """The kept characteristics and the regression on their WoE."""
@@ -343,40 +356,83 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         # optbinning's WoE is high where the event is rare, so a sane coefficient is negative; a positive
         # one (collinearity) would reverse its bins' points: the fit keeps every coefficient at or below 0,
         # and a characteristic whose coefficient ends at 0 adds nothing and is left out
-        model = _sign_constrained_logistic(woe[selected].to_numpy(), y, c)
+        model = sign_constrained_logistic(woe[selected].to_numpy(), y, c)
         kept = [i for i, coef in enumerate(model.coef_[0]) if coef < -1e-6] or [int(np.argmin(model.coef_[0]))]
         if len(kept) < len(selected):
             selected = [selected[i] for i in kept]
-            model = _sign_constrained_logistic(woe[selected].to_numpy(), y, c)
+            model = sign_constrained_logistic(woe[selected].to_numpy(), y, c)
         return selected, model
 
-    def _choose_c(self, X: pd.DataFrame, y: np.ndarray) -> float:
-        """The L2 strength with the lowest held-out log-loss over inner folds (bins refitted in each)."""
+    def _inner(self, X: pd.DataFrame, y: np.ndarray) -> tuple[float, list[Any]]:
+        """The L2 strength with the lowest held-out log-loss over inner folds, and those folds for crosses.
+
+        The bins are refitted in each fold; a fold keeps the WoE of the characteristics it keeps at
+        the chosen strength (``C`` when it is given).
+        """
+        from guanxi.scoring.scorecard_cross import InnerFold
+
+        choices = SCORECARD_C_CHOICES if self.C is None else (self.C,)
         splits = inner_splits(y, SCORECARD_INNER_FOLDS, large=False, random_state=0)
-        held = {c: np.full(len(y), np.nan) for c in SCORECARD_C_CHOICES}
+        held = {c: np.full(len(y), np.nan) for c in choices}
+        fitted = []
         for fit_rows, held_rows in splits:
             inner = Scorecard(min_iv=self.min_iv, min_bin_size=self.min_bin_size, monotonic_trend=self.monotonic_trend)
             inner.feature_names_in_ = self.feature_names_in_
-            inner.binning_, inner.information_values_ = inner._bin(X.iloc[fit_rows], y[fit_rows])
+            inner._bin(X.iloc[fit_rows], y[fit_rows])
             woe_fit, woe_held = inner._woe(X.iloc[fit_rows]), inner._woe(X.iloc[held_rows])
-            for c in SCORECARD_C_CHOICES:
-                selected, model = inner._regress(woe_fit, y[fit_rows], c)
-                held[c][held_rows] = model.decision_function(woe_held[selected].to_numpy())
+            kept = {}
+            for c in choices:
+                kept[c], model = inner._regress(woe_fit, y[fit_rows], c)
+                held[c][held_rows] = model.decision_function(woe_held[kept[c]].to_numpy())
+            fitted.append((fit_rows, held_rows, woe_fit, woe_held, kept, inner.fallback_bins_))
         losses = {c: float(np.mean(np.logaddexp(0.0, v) - y * v)) for c, v in held.items()}
         # the lowest loss; among equals the weakest regularisation (the classic scorecard)
-        return min(SCORECARD_C_CHOICES, key=lambda c: (round(losses[c], 9), -c))
+        best = min(choices, key=lambda c: (round(losses[c], 9), -c))
+        folds = [
+            InnerFold(fit, out, woe_fit[kept[best]].to_numpy(), woe_held[kept[best]].to_numpy(), cuts)
+            for fit, out, woe_fit, woe_held, kept, cuts in fitted
+        ]
+        return best, folds
+
+    def _cross(self, X: pd.DataFrame, y: np.ndarray, folds: list[Any]) -> list[Any]:
+        """Two-way characteristics chosen on the inner folds, binned on every training row."""
+        from guanxi.scoring.scorecard_cross import choose_crosses, coarse_bins, fit_cross
+
+        if not folds or self.max_crosses <= 0:
+            return []
+        ranked = [n for n, v in self.information_values_.items() if v >= self.min_iv]
+        pairs = choose_crosses(
+            X,
+            y,
+            folds,
+            ranked,
+            lambda woe, labels, start: sign_constrained_logistic(woe, labels, self.C_, start),
+            max_crosses=self.max_crosses,
+            min_bin_size=self.min_bin_size,
+        )
+        crosses = []
+        for first, second in pairs:
+            bins = [coarse_bins(X[n], y, self.min_bin_size, self.fallback_bins_.get(n)) for n in (first, second)]
+            crosses.append(fit_cross(X, y, *bins))
+        self.information_values_.update({cross.name: cross.iv for cross in crosses})
+        return crosses
 
     def _woe(self, X: pd.DataFrame) -> pd.DataFrame:
         """Each characteristic's WoE per row (empirical WoE for missing values, 0 for unseen categories)."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             values = self.binning_.transform(
-                _plain(X[list(self.feature_names_in_)]),
+                plain_frame(X[list(self.feature_names_in_)]),
                 metric="woe",
                 metric_missing="empirical",
                 metric_special="empirical",
             )
-        return pd.DataFrame(np.asarray(values, dtype=float), index=X.index, columns=list(self.feature_names_in_))
+        woe = pd.DataFrame(np.asarray(values, dtype=float), index=X.index, columns=list(self.feature_names_in_))
+        for name, bins in getattr(self, "fallback_bins_", {}).items():
+            woe[name] = bins.transform(X[name])
+        for cross in getattr(self, "crosses_", []):
+            woe[cross.name] = cross.transform(X)
+        return woe
 
     def _points(self, name: str, woe: np.ndarray | float) -> np.ndarray | float:
         """Points a characteristic awards for a WoE; the intercept and offset are shared equally."""
@@ -388,11 +444,17 @@ class Scorecard(ClassifierMixin, BaseEstimator):
     def _build_table(self) -> pd.DataFrame:
         """One row per bin of each kept characteristic, with its points."""
         rows = []
+        special = {**self.fallback_bins_, **{cross.name: cross for cross in self.crosses_}}
         for name in self.characteristics_:
+            if name in special:
+                for record in special[name].table_rows():
+                    woe = float(record["woe"])  # type: ignore[arg-type]
+                    rows.append({"characteristic": name, **record, "points": float(self._points(name, woe))})
+                continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 built = self.binning_.get_binned_variable(name).binning_table.build()
-            for label, record in built.drop(index="Totals").iterrows():
+            for _, record in built.drop(index="Totals").iterrows():
                 bin_label = record["Bin"]
                 if isinstance(bin_label, (list, tuple, np.ndarray, pd.api.extensions.ExtensionArray)):
                     bin_label = ", ".join(str(v) for v in bin_label)
@@ -408,10 +470,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):
                         "event_rate": float(record["Event rate"]) if count else math.nan,
                         "woe": woe,
                         "points": float(self._points(name, woe)),
-                        "_order": label,
                     }
                 )
-        return pd.DataFrame(rows).drop(columns="_order")
+        return pd.DataFrame(rows)
 
     def table(self) -> pd.DataFrame:
         """The scorecard: characteristic, bin, count, event rate, WoE and points of every bin."""
@@ -445,6 +506,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         points = self.points(X)
         best = self.table_.groupby("characteristic")["points"].max()
         shortfall = best[self.characteristics_].to_numpy() - points[self.characteristics_].to_numpy()
+        crossed = {cross.name: cross.features for cross in getattr(self, "crosses_", [])}
         out: list[list[Reason]] = []
         for row_index, gaps in zip(X.index, shortfall, strict=True):
             order = np.argsort(-gaps, kind="mergesort")
@@ -452,47 +514,20 @@ class Scorecard(ClassifierMixin, BaseEstimator):
             reasons = []
             for i in chosen:
                 name = self.characteristics_[i]
-                value = X.at[row_index, name]
+                features = crossed.get(name, (name,))
+                value = (
+                    X.at[row_index, name]
+                    if len(features) == 1
+                    else ", ".join(_display(X.at[row_index, n]) for n in features)
+                )
+                shown = ", ".join(f"{n} = {_display(X.at[row_index, n])}" for n in features)
                 reasons.append(
                     Reason(
                         feature=name,
                         value=value,
                         impact=float(gaps[i]),
-                        text=f"{name} = {_display(value)} (raises risk, -{gaps[i]:.0f} points)",
+                        text=f"{shown} (raises risk, -{gaps[i]:.0f} points)",
                     )
                 )
             out.append(reasons)
         return out
-
-
-def _sign_constrained_logistic(woe: np.ndarray, y: np.ndarray, c: float) -> LogisticRegression:
-    """L2 logistic regression (scikit-learn's objective at strength ``c``) with every coefficient at most 0."""
-    from scipy.optimize import minimize
-
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        z = woe @ theta[:-1] + theta[-1]
-        residual = 1.0 / (1.0 + np.exp(-z)) - y
-        loss = c * float(np.sum(np.logaddexp(0.0, z) - y * z)) + 0.5 * float(theta[:-1] @ theta[:-1])
-        gradient = np.append(c * (woe.T @ residual) + theta[:-1], c * residual.sum())
-        return loss, gradient
-
-    share = min(max(float(y.mean()), 1e-6), 1 - 1e-6)
-    start = np.append(np.zeros(woe.shape[1]), math.log(share / (1 - share)))
-    bounds = [(None, 0.0)] * woe.shape[1] + [(None, None)]
-    theta = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds).x
-    model = LogisticRegression(C=c)
-    model.classes_ = np.array([0, 1])
-    model.coef_ = theta[:-1].reshape(1, -1)
-    model.intercept_ = theta[-1:].copy()
-    model.n_features_in_ = woe.shape[1]
-    return model
-
-
-def _plain(X: pd.DataFrame) -> pd.DataFrame:
-    """Categories as plain Python strings with NaN for missing, as optbinning expects."""
-    out = X.copy()
-    for name in out.columns:
-        if isinstance(out[name].dtype, pd.CategoricalDtype):
-            values = out[name].astype(object).where(out[name].notna(), np.nan)
-            out[name] = pd.Series(np.asarray(values, dtype=object), index=out.index, dtype=object)
-    return out
