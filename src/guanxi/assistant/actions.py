@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guanxi.accounts.schemas import AccountRead
 from guanxi.accounts.service import list_account_transactions, list_party_accounts
 from guanxi.appointments.schemas import AppointmentCreate, AppointmentPurpose, AppointmentReschedule
 from guanxi.appointments.service import (
@@ -57,7 +58,6 @@ class BalanceLine:
     ending: str
     amount: Decimal | None
     currency: str
-    family: str
 
 
 @dataclass(frozen=True)
@@ -103,34 +103,37 @@ class CustomerActions:
         assert self.actor.party_id is not None
         return self.actor.party_id
 
-    def balances(self, account: AccountHint | None = None) -> list[BalanceLine]:
-        """Balances of the customer's open accounts (those ``account`` means, when given)."""
+    def balances(self, account: AccountHint | None = None) -> tuple[list[BalanceLine], bool]:
+        """Balances of the customer's open accounts that ``account`` means, and whether it meant any
+        (every open account when it is None or means none of them)."""
         with self._sessions() as session:
             accounts = list_party_accounts(session=session, actor=self.actor, party_id=self.party_id)
             products = {a.product_id for a in accounts}
             query = select(Product.id, Product.name_zh).where(Product.id.in_(products))
             chinese = {product_id: name for product_id, name in session.execute(query)}
-        return [
+        chosen, found = _meant([a for a in accounts if a.status != "closed"], account)
+        lines = [
             BalanceLine(
                 name=a.product_name,
                 name_zh=chinese.get(a.product_id),
                 ending=a.account_number[-4:],
                 amount=a.balance,
                 currency=a.currency,
-                family=a.product_family,
             )
-            for a in accounts
-            if a.status != "closed" and (account is None or account.matches(a.product_family, a.account_number[-4:]))
+            for a in chosen
         ]
+        return lines, found
 
-    def recent_transactions(self, limit: int = 5, account: AccountHint | None = None) -> list[TransactionLine]:
-        """The latest transactions over the customer's accounts (those ``account`` means, when given), newest first."""
+    def recent_transactions(
+        self, limit: int = 5, account: AccountHint | None = None
+    ) -> tuple[list[TransactionLine], bool]:
+        """The latest transactions, newest first, over the accounts ``account`` means, and whether it meant
+        any (every account when it is None or means none of them)."""
         lines: list[TransactionLine] = []
         with self._sessions() as session:
             accounts = list_party_accounts(session=session, actor=self.actor, party_id=self.party_id)
-            if account is not None:
-                accounts = [a for a in accounts if account.matches(a.product_family, a.account_number[-4:])]
-            for account_read in accounts:
+            chosen, found = _meant(accounts, account)
+            for account_read in chosen:
                 page = list_account_transactions(
                     session=session,
                     actor=self.actor,
@@ -148,7 +151,7 @@ class CustomerActions:
                     )
                     for t in page.items
                 ]
-        return sorted(lines, key=lambda line: line.booked_at, reverse=True)[:limit]
+        return sorted(lines, key=lambda line: line.booked_at, reverse=True)[:limit], found
 
     def cards(self) -> list[CardView]:
         """The customer's live cards."""
@@ -311,3 +314,11 @@ class CustomerActions:
         """What is worth telling the customer, newest first."""
         with self._sessions() as session:
             return party_insights(session=session, actor=self.actor, party_id=self.party_id)
+
+
+def _meant(accounts: list[AccountRead], account: AccountHint | None) -> tuple[list[AccountRead], bool]:
+    """The accounts ``account`` means and whether it meant any: all of them when it is None or means none."""
+    if account is None:
+        return accounts, True
+    chosen = [a for a in accounts if account.matches(a.product_family, a.account_number[-4:])]
+    return (chosen, True) if chosen else (accounts, False)

@@ -265,12 +265,8 @@ class Dialogue:
 
     def _balances(self, turn: Turn, actions: CustomerActions | None, account: AccountHint | None) -> None:
         assert actions is not None
-        lines = actions.balances(account) if account is not None else []
-        text = [say("balance_intro", turn.language)]
-        if not lines:  # no account named, or none like the one named: every account
-            if account is not None:
-                text = [say("no_such_account", turn.language)]
-            lines = actions.balances()
+        lines, found = actions.balances(account)
+        text = [say("balance_intro" if found else "no_such_account", turn.language)]
         if not lines:
             turn.replies.append(say("no_accounts", turn.language))
             return
@@ -283,12 +279,8 @@ class Dialogue:
 
     def _transactions(self, turn: Turn, actions: CustomerActions | None, account: AccountHint | None) -> None:
         assert actions is not None
-        lines = actions.recent_transactions(account=account) if account is not None else []
-        text = [say("transactions_intro", turn.language)]
-        if not lines:
-            if account is not None:
-                text = [say("no_such_account", turn.language)]
-            lines = actions.recent_transactions()
+        lines, found = actions.recent_transactions(account=account)
+        text = [say("transactions_intro" if found else "no_such_account", turn.language)]
         if not lines:
             turn.replies.append(say("no_transactions", turn.language))
             return

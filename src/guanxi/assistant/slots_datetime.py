@@ -220,11 +220,10 @@ def _ago(norm: str, today: dt.date) -> dt.date | None:
         return today - dt.timedelta(days=count * (7 if unit == "week" else 1))
     months = today.year * 12 + today.month - 1 - count * (12 if unit == "year" else 1)
     year, month = divmod(months, 12)
-    for day in range(today.day, 27, -1):  # 31 March, a month back, is 28 or 29 February
-        found = _calendar(year, month + 1, day)
-        if found is not None:
-            return found
-    return dt.date(year, month + 1, min(today.day, 28))
+    day = today.day
+    while (found := _calendar(year, month + 1, day)) is None:
+        day -= 1  # 31 March, a month back, is the last day of February
+    return found
 
 
 def _week_and_day(norm: str, today: dt.date) -> dt.date | None:

@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from guanxi.scoring.estimators import LARGE_ROWS, GradientBoostingModel, Reason, inner_splits
+from guanxi.scoring.metrics import log_losses
 
 KNOT_QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9)  # hinge knots: a bent line per feature, not a wiggly curve
 CLIP_QUANTILES = (0.01, 0.99)  # outliers do not get to steer a linear term
@@ -192,13 +193,7 @@ class BlendedBoostingModel(GradientBoostingModel):
     def path_contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Fast path attribution of the trees, blended with the regression's terms like :meth:`contributions`."""
         trees = super().path_contributions(X)
-        if self.weight_ >= 1.0:
-            return trees
-        linear = self._linear_terms(X)
-        names = [c for c in trees.columns if c in linear.columns]
-        blended = trees.copy()
-        blended[names] = self.weight_ * trees[names].to_numpy() + (1 - self.weight_) * linear[names].to_numpy()
-        return blended
+        return pd.DataFrame(self._blend(trees.to_numpy(), X, split=True), index=X.index, columns=trees.columns)
 
     def reasons(self, X: pd.DataFrame, top: int = 3) -> list[list[Reason]]:
         """For each row, the features that pushed its blended score up the most."""
@@ -211,5 +206,5 @@ def _logistic(c: float) -> LogisticRegression:
 
 
 def _log_loss(y: np.ndarray, log_odds: np.ndarray) -> float:
-    """Mean binary log-loss of log-odds predictions (computed stably)."""
-    return float(np.mean(np.logaddexp(0.0, log_odds) - y * log_odds))
+    """Mean binary log-loss of log-odds predictions."""
+    return float(np.mean(log_losses(y, log_odds)))

@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from guanxi.scoring.metrics import log_losses
 from guanxi.scoring.scorecard_fit import plain_frame, sign_constrained_logistic
 
 SMALL_LEAF_CHOICES = (7, 15, 31)  # tree sizes tried on inner data; small trees suit files of a few thousand rows
@@ -385,7 +386,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
                 kept[c], model = inner._regress(woe_fit, y[fit_rows], c)
                 held[c][held_rows] = model.decision_function(woe_held[kept[c]].to_numpy())
             fitted.append((fit_rows, held_rows, woe_fit, woe_held, kept, inner.fallback_bins_))
-        losses = {c: float(np.mean(np.logaddexp(0.0, v) - y * v)) for c, v in held.items()}
+        losses = {c: float(np.mean(log_losses(y, v))) for c, v in held.items()}
         # the lowest loss; among equals the weakest regularisation (the classic scorecard)
         best = min(choices, key=lambda c: (round(losses[c], 9), -c))
         folds = [

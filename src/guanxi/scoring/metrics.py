@@ -105,3 +105,8 @@ def calibration_table(y: np.ndarray, p: np.ndarray, bands: int = 10) -> list[dic
             }
         )
     return rows
+
+
+def log_losses(y: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
+    """Each row's binary log-loss for predictions given as log-odds, computed without overflow."""
+    return np.logaddexp(0.0, log_odds) - y * log_odds

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from guanxi.scoring.metrics import log_losses
 from guanxi.scoring.scorecard_bins import SplitBins, information_value, smoothed_woe
 from guanxi.scoring.scorecard_fit import plain_frame
 
@@ -223,7 +224,7 @@ def choose_crosses(
             model = regression(fit, y[fold.fit_rows], start)
             fitted.append(np.append(model.coef_[0], model.intercept_))
             z = model.decision_function(held)
-            total += float(np.sum(np.logaddexp(0.0, z) - y[fold.held_rows] * z))
+            total += float(np.sum(log_losses(y[fold.held_rows], z)))
         return total / sum(len(f.held_rows) for f in folds), fitted
 
     chosen: list[tuple[str, str]] = []
